@@ -1,0 +1,28 @@
+/** What the analysis of one audio file produces. Vectors are raw (not standardised). */
+export interface Analysis {
+  feature_version: string;
+  duration_s: number;
+  /** Estimated tempo in beats per minute. */
+  tempo: number;
+  /** 0..1, how clearly one periodicity dominates. */
+  tempo_confidence: number;
+  /** Whole-track descriptor, length = VECTOR_LENGTH of src/features/vector.ts. */
+  vector: Float32Array;
+  segments: SegmentAnalysis[];
+}
+
+export interface SegmentAnalysis {
+  start_s: number;
+  end_s: number;
+  tempo: number;
+  vector: Float32Array;
+}
+
+/** Per-dimension catalogue statistics used to standardise raw vectors before cosine. */
+export interface FeatureStats {
+  mean: Float32Array;
+  std: Float32Array;
+}
+
+/** Relative weight of each descriptor block in the final vector. */
+export type BlockWeights = Record<string, number>;
