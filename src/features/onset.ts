@@ -1,0 +1,106 @@
+import type { MelSpectrogram } from './frames.js';
+
+/**
+ * Frequency bands in which onsets are tracked separately: kick, bass/toms, snare body,
+ * snare crack/claps, hats/cymbals. Their relative timing is what tells grooves apart.
+ */
+export const ONSET_BANDS_HZ: readonly (readonly [number, number])[] = [
+  [30, 150],
+  [150, 400],
+  [400, 1500],
+  [1500, 5000],
+  [5000, 11025],
+];
+export const BAND_NAMES = ['kick', 'low', 'mid', 'himid', 'high'] as const;
+
+export interface OnsetEnvelopes {
+  /** One envelope per ONSET_BANDS_HZ band, then the all-band envelope last. */
+  bands: Float32Array[];
+  fps: number;
+}
+
+/**
+ * Compression for onset detection: log(1 + γ·power) relative to the loudest cell. Unlike dB it stays
+ * near-linear for quiet cells, so a hi-hat's faint leakage into the kick band does not look like a kick.
+ */
+export const ONSET_GAMMA = 1000;
+
+function compress(spec: MelSpectrogram): Float32Array {
+  let max = -Infinity;
+  for (const v of spec.db) if (v > max) max = v;
+  const out = new Float32Array(spec.db.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.log1p(ONSET_GAMMA * 10 ** ((spec.db[i] - max) / 10));
+  return out;
+}
+
+/**
+ * Spectral flux per band: the rise in compressed mel energy from one frame to the next, half-wave
+ * rectified (decays are not onsets) and averaged over the mel bands whose centre lies in the band.
+ */
+export function onsetEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
+  const { frames, nMels, centresHz } = spec;
+  const db = compress(spec);
+  const groups = ONSET_BANDS_HZ.map(([lo, hi]) => {
+    const idx: number[] = [];
+    for (let m = 0; m < nMels; m++) if (centresHz[m] >= lo && centresHz[m] < hi) idx.push(m);
+    return idx;
+  });
+  const bands = groups.map(() => new Float32Array(frames));
+  const all = new Float32Array(frames);
+  const flux = new Float32Array(nMels);
+  for (let t = 1; t < frames; t++) {
+    const cur = t * nMels;
+    const prev = cur - nMels;
+    let sum = 0;
+    for (let m = 0; m < nMels; m++) {
+      const d = db[cur + m] - db[prev + m];
+      flux[m] = d > 0 ? d : 0;
+      sum += flux[m];
+    }
+    all[t] = sum / nMels;
+    for (let g = 0; g < groups.length; g++) {
+      const idx = groups[g];
+      let s = 0;
+      for (const m of idx) s += flux[m];
+      bands[g][t] = idx.length ? s / idx.length : 0;
+    }
+  }
+  return { bands: [...bands, all], fps: spec.fps };
+}
+
+/**
+ * Remove the slowly varying part (crescendos, a fade) so that autocorrelation measures
+ * periodicity rather than loudness trends. Window in frames; a centred moving average.
+ */
+export function highPass(x: Float32Array, window: number): Float32Array {
+  const n = x.length;
+  const out = new Float32Array(n);
+  const half = Math.max(1, Math.floor(window / 2));
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + x[i];
+  for (let i = 0; i < n; i++) {
+    const a = Math.max(0, i - half);
+    const b = Math.min(n, i + half + 1);
+    out[i] = x[i] - (prefix[b] - prefix[a]) / (b - a);
+  }
+  return out;
+}
+
+/**
+ * Autocorrelation for lags 0..maxLag, each lag divided by its number of overlapping frames
+ * (unbiased) and then by lag 0, so 1 = perfectly periodic. Zero signal gives all zeros.
+ */
+export function autocorrelation(x: Float32Array, maxLag: number): Float32Array {
+  const n = x.length;
+  const L = Math.min(maxLag, n - 1);
+  const r = new Float32Array(maxLag + 1);
+  for (let lag = 0; lag <= L; lag++) {
+    let s = 0;
+    for (let i = 0; i + lag < n; i++) s += x[i] * x[i + lag];
+    r[lag] = s / (n - lag);
+  }
+  const r0 = r[0];
+  if (r0 <= 0) return new Float32Array(maxLag + 1);
+  for (let lag = 0; lag <= maxLag; lag++) r[lag] /= r0;
+  return r;
+}

@@ -1,0 +1,96 @@
+import { melSpectrogram, sliceFrames, type MelSpectrogram } from './frames.js';
+import { onsetEnvelopes } from './onset.js';
+import { BAR_STEPS, PATTERN_LAGS_BEATS, TEMPO_BINS, barPattern, beatAutocorrelation, tempoCode } from './rhythm.js';
+import type { Block } from './standardise.js';
+import { estimateTempo } from './tempo.js';
+import { N_MFCC, mfccStats } from './timbre.js';
+import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
+
+/** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
+export const FEATURE_VERSION = 'gm1';
+
+export const SEGMENT_WINDOW_S = 10;
+export const SEGMENT_HOP_S = 5;
+
+const N_ENVELOPES = 6;
+
+function layout(parts: [string, number][]): Block[] {
+  let start = 0;
+  return parts.map(([name, length]) => {
+    const b = { name, start, length };
+    start += length;
+    return b;
+  });
+}
+
+/**
+ * tempo: where the beat sits on a log-BPM axis; pattern: per-band onset autocorrelation at lags in beats;
+ * bar: per-band onsets folded over a bar; timbre: MFCC means and deviations.
+ */
+export const BLOCKS: readonly Block[] = layout([
+  ['tempo', TEMPO_BINS],
+  ['pattern', N_ENVELOPES * PATTERN_LAGS_BEATS.length],
+  ['bar', N_ENVELOPES * BAR_STEPS],
+  ['timbre', 2 * N_MFCC],
+]);
+
+export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
+
+/** Rhythm first: the pattern blocks carry most of the weight, timbre a little. */
+export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.2, pattern: 0.45, bar: 0.25, timbre: 0.1 };
+
+function describeFrames(spec: MelSpectrogram, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
+  const env = onsetEnvelopes(spec);
+  const tempo = estimateTempo(env.bands[N_ENVELOPES - 1], env.fps, tempoOpts);
+  const parts = [
+    tempoCode(tempo.bpm),
+    beatAutocorrelation(env.bands, tempo.period, env.fps),
+    barPattern(env.bands, tempo.period),
+    mfccStats(spec),
+  ];
+  const vector = new Float32Array(VECTOR_LENGTH);
+  let o = 0;
+  for (const p of parts) {
+    vector.set(p, o);
+    o += p.length;
+  }
+  return { vector, tempo };
+}
+
+/** Start times of the segment windows of a track of the given length; a short track is one window. */
+export function segmentStarts(duration: number, window = SEGMENT_WINDOW_S, hop = SEGMENT_HOP_S): number[] {
+  if (duration <= window) return [0];
+  const starts: number[] = [];
+  for (let s = 0; s + window <= duration + 1e-9; s += hop) starts.push(s);
+  const last = starts[starts.length - 1];
+  // Cover a tail longer than half a hop with one window flush with the end.
+  if (duration - (last + window) > hop / 2) starts.push(duration - window);
+  return starts;
+}
+
+/** Whole-track and per-segment descriptors of a mono signal, all from one STFT pass. */
+export function describe(samples: Float32Array, sampleRate: number): Analysis {
+  const duration = samples.length / sampleRate;
+  const spec = melSpectrogram(samples, sampleRate);
+  const whole = describeFrames(spec);
+  const segments: SegmentAnalysis[] = segmentStarts(duration).map((start) => {
+    const end = Math.min(duration, start + SEGMENT_WINDOW_S);
+    const from = Math.round(start * spec.fps);
+    const to = Math.min(spec.frames, Math.round(end * spec.fps));
+    // A 10 s window holds few bars; the track's tempo guides the segment's choice between octaves.
+    const seg = describeFrames(sliceFrames(spec, from, to), { priorBpm: whole.tempo.bpm, priorOctaves: 0.4 });
+    return { start_s: round1(start), end_s: round1(end), tempo: seg.tempo.bpm, vector: seg.vector };
+  });
+  return {
+    feature_version: FEATURE_VERSION,
+    duration_s: duration,
+    tempo: whole.tempo.bpm,
+    tempo_confidence: whole.tempo.confidence,
+    vector: whole.vector,
+    segments,
+  };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}

@@ -1,0 +1,150 @@
+import { describe as suite, expect, it } from 'vitest';
+import { melSpectrogram } from '../src/features/frames.js';
+import { hzToMel, melToHz } from '../src/features/mel.js';
+import { autocorrelation, onsetEnvelopes } from '../src/features/onset.js';
+import { tempoCode } from '../src/features/rhythm.js';
+import { computeStats, finalVector } from '../src/features/standardise.js';
+import { estimateTempo } from '../src/features/tempo.js';
+import { BLOCKS, VECTOR_LENGTH, describe, segmentStarts } from '../src/features/vector.js';
+
+const SR = 22050;
+
+/** A short decaying tone burst every beat: the simplest signal with a known tempo. */
+function clickTrack(bpm: number, seconds: number, freq = 1000): Float32Array {
+  const x = new Float32Array(SR * seconds);
+  const period = (60 / bpm) * SR;
+  for (let t = 0; t < x.length; t += period) {
+    const i = Math.round(t);
+    for (let j = 0; j < 400 && i + j < x.length; j++) x[i + j] += Math.sin((2 * Math.PI * freq * j) / SR) * Math.exp(-j / 80);
+  }
+  return x;
+}
+
+function sine(freq: number, seconds: number): Float32Array {
+  const x = new Float32Array(SR * seconds);
+  for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * freq * i) / SR);
+  return x;
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return d / Math.sqrt(na * nb);
+}
+
+suite('mel spectrogram', () => {
+  it('mel scale round-trips', () => {
+    for (const hz of [50, 440, 1000, 4000, 10000]) expect(melToHz(hzToMel(hz))).toBeCloseTo(hz, 6);
+  });
+
+  it('a 2 kHz sine peaks in the mel band centred nearest 2 kHz', () => {
+    const s = melSpectrogram(sine(2000, 2), SR);
+    const mid = Math.floor(s.frames / 2) * s.nMels;
+    let best = 0;
+    for (let m = 1; m < s.nMels; m++) if (s.db[mid + m] > s.db[mid + best]) best = m;
+    const nearest = Array.from(s.centresHz).reduce((bi, c, i, arr) => (Math.abs(c - 2000) < Math.abs(arr[bi] - 2000) ? i : bi), 0);
+    expect(Math.abs(best - nearest)).toBeLessThanOrEqual(1);
+    expect(s.fps).toBeCloseTo(SR / 256, 6);
+  });
+});
+
+suite('onsets and tempo', () => {
+  for (const bpm of [90, 120, 150]) {
+    it(`a click track at ${bpm} BPM reads ${bpm} BPM within 2 %`, () => {
+      const env = onsetEnvelopes(melSpectrogram(clickTrack(bpm, 20), SR));
+      const t = estimateTempo(env.bands[env.bands.length - 1], env.fps);
+      expect(Math.abs(t.bpm - bpm) / bpm).toBeLessThan(0.02);
+      expect(t.confidence).toBeGreaterThan(0.5);
+    });
+  }
+
+  it('a steady sine has no confident tempo', () => {
+    const env = onsetEnvelopes(melSpectrogram(sine(440, 10), SR));
+    expect(estimateTempo(env.bands[5], env.fps).confidence).toBeLessThan(0.2);
+  });
+
+  it('onsets of a low click land in the kick band, of a high click in the hat band', () => {
+    const low = onsetEnvelopes(melSpectrogram(clickTrack(120, 5, 80), SR));
+    const high = onsetEnvelopes(melSpectrogram(clickTrack(120, 5, 8000), SR));
+    const energy = (e: Float32Array) => e.reduce((s, v) => s + v, 0);
+    expect(energy(low.bands[0])).toBeGreaterThan(5 * energy(low.bands[4]));
+    expect(energy(high.bands[4])).toBeGreaterThan(5 * energy(high.bands[0]));
+  });
+
+  it('autocorrelation of a periodic pulse is 1 at its period and 0 for silence', () => {
+    const x = new Float32Array(400);
+    for (let i = 0; i < 400; i += 20) x[i] = 1;
+    const mean = x.reduce((s, v) => s + v, 0) / x.length;
+    const r = autocorrelation(x.map((v) => v - mean), 60);
+    expect(r[20]).toBeCloseTo(1, 5);
+    expect(r[10]).toBeLessThan(0);
+    expect(Array.from(autocorrelation(new Float32Array(100), 10)).every((v) => v === 0)).toBe(true);
+  });
+});
+
+suite('descriptors', () => {
+  it('the tempo code puts nearby tempi close and distant ones apart', () => {
+    expect(cosine(tempoCode(120), tempoCode(123))).toBeGreaterThan(0.9);
+    expect(cosine(tempoCode(120), tempoCode(90))).toBeLessThan(0.2);
+  });
+
+  it('the pattern block is tempo-invariant: the same pattern at 100 and 130 BPM matches better than another pattern', () => {
+    const pattern = (bpm: number, offbeat: boolean) => {
+      const beat = clickTrack(bpm, 20, 100);
+      const hat = clickTrack(bpm, 20, 7000);
+      const shift = Math.round(((60 / bpm) * SR) / (offbeat ? 2 : 4));
+      const out = new Float32Array(beat.length);
+      for (let i = 0; i < out.length; i++) out[i] = beat[i] + (i >= shift ? hat[i - shift] : 0);
+      return describe(out, SR).vector;
+    };
+    const block = BLOCKS.find((b) => b.name === 'pattern')!;
+    const slice = (v: Float32Array) => v.slice(block.start, block.start + block.length);
+    const a = slice(pattern(100, true));
+    const b = slice(pattern(130, true));
+    const c = slice(pattern(100, false));
+    expect(cosine(a, b)).toBeGreaterThan(cosine(a, c));
+    expect(cosine(a, b)).toBeGreaterThan(0.95);
+  });
+
+  it('describe gives a finite vector of the declared length and segment windows of 10 s every 5 s', () => {
+    const a = describe(clickTrack(120, 23), SR);
+    expect(a.vector.length).toBe(VECTOR_LENGTH);
+    expect(Array.from(a.vector).every(Number.isFinite)).toBe(true);
+    expect(a.segments.map((s) => s.start_s)).toEqual([0, 5, 10, 13]);
+    expect(a.segments.every((s) => s.vector.length === VECTOR_LENGTH)).toBe(true);
+    expect(Math.abs(a.tempo - 120)).toBeLessThan(2.4);
+  });
+
+  it('silence describes without NaN', () => {
+    const a = describe(new Float32Array(SR * 3), SR);
+    expect(Array.from(a.vector).every(Number.isFinite)).toBe(true);
+    expect(a.segments).toHaveLength(1);
+  });
+
+  it('segment starts cover short and long tracks', () => {
+    expect(segmentStarts(4)).toEqual([0]);
+    expect(segmentStarts(20)).toEqual([0, 5, 10]);
+    expect(segmentStarts(21)).toEqual([0, 5, 10]);
+    expect(segmentStarts(23)).toEqual([0, 5, 10, 13]);
+  });
+
+  it('standardising makes a loud dimension count no more than a quiet one, and blocks follow their weights', () => {
+    const blocks = [
+      { name: 'a', start: 0, length: 1 },
+      { name: 'b', start: 1, length: 1 },
+    ];
+    const vs = [Float32Array.of(1000, 0.1), Float32Array.of(-1000, -0.1), Float32Array.of(3000, 0.3)];
+    const stats = computeStats(vs, 2);
+    const f = finalVector(vs[2], stats, blocks, { a: 1, b: 1 });
+    expect(Math.abs(f[0])).toBeCloseTo(Math.abs(f[1]), 4);
+    const g = finalVector(vs[2], stats, blocks, { a: 1, b: 0 });
+    expect(g[1]).toBe(0);
+    expect(Math.hypot(...g)).toBeCloseTo(1, 5);
+  });
+});
