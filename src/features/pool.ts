@@ -46,7 +46,7 @@ type Reply =
 function workerUrl(): { url: URL; execArgv: string[] } {
   const here = import.meta.url;
   // Under tests and tsx the sources are .ts; the worker then needs tsx's loader too.
-  if (here.endsWith('.ts')) return { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] };
+  if (here.endsWith('.ts')) return { url: new URL('./worker-dev.mjs', here), execArgv: [] };
   return { url: new URL('./worker.js', here), execArgv: [] };
 }
 

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRecommender } from '../recommend/query.js';
+import type { RecommendResult } from '../recommend/types.js';
+import { DATA_OPTION, UsageError, dataDir, intOption, type Command } from './common.js';
+
+function sha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    fs.createReadStream(file)
+      .on('data', (c) => h.update(c))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+function pct(x: number): string {
+  return x.toFixed(3);
+}
+
+function human(file: string, r: RecommendResult): string {
+  const lines = [`${file}  tempo ${r.query.tempo} BPM (confidence ${r.query.tempo_confidence}), ${r.query.duration_s} s`];
+  if (r.excluded_track) lines.push(`  (identical to catalogue track ${r.excluded_track.id}, left out)`);
+  lines.push('  best:');
+  for (const t of r.best) lines.push(`    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}`);
+  lines.push('  worst:');
+  for (const t of r.worst) lines.push(`    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}`);
+  lines.push(`  ${r.segments.length} segment matches`);
+  return lines.join('\n');
+}
+
+export const queryCommand: Command = {
+  help: 'groovematch query <files...> [--data DIR] [--k N] [--json]   find similar catalogue tracks',
+  options: { ...DATA_OPTION, k: { type: 'string' }, json: { type: 'boolean' } },
+  async run(v, files) {
+    if (files.length === 0) throw new UsageError('query needs at least one audio file');
+    const k = intOption(v, 'k', 5, 1, 100);
+    const rec = createRecommender(dataDir(v));
+    let failures = 0;
+    try {
+      for (const f of files) {
+        const file = path.resolve(f);
+        try {
+          const [analysis, hash] = await Promise.all([rec.analyseFile(file), sha256(file)]);
+          const r = rec.recommend(analysis, { k, content_hash: hash });
+          if (v.json) {
+            const line = { file, tempo: r.query.tempo, tempo_confidence: r.query.tempo_confidence,
+              duration_s: r.query.duration_s, best: r.best, worst: r.worst, segments: r.segments,
+              excluded_track: r.excluded_track };
+            process.stdout.write(JSON.stringify(line) + '\n');
+          } else {
+            process.stdout.write(human(f, r) + '\n');
+          }
+        } catch (err) {
+          failures++;
+          const e = err as NodeJS.ErrnoException;
+          const msg = e.code === 'ENOENT' ? `no such file` : e.message;
+          if (v.json) process.stdout.write(JSON.stringify({ file, error: msg }) + '\n');
+          process.stderr.write(`groovematch query: ${f}: ${msg}\n`);
+        }
+      }
+    } finally {
+      await rec.close();
+    }
+    return failures === 0 ? 0 : 1;
+  },
+};
