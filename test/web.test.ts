@@ -1,0 +1,424 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AudioError } from '../src/audio/errors.js';
+import type { Analysis } from '../src/features/types.js';
+import type { CatalogInfo, RecommendOptions, RecommendResult, Recommender } from '../src/recommend/types.js';
+import { createApp, formatTime } from '../src/web/index.js';
+
+// ---------- local helpers ----------
+
+/** A valid 16-bit mono PCM WAV: RIFF/WAVE header + a sine. */
+function wavBytes(seconds = 1, rate = 22_050): Uint8Array {
+  const n = Math.round(seconds * rate);
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0, 'ascii');
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVE', 8, 'ascii');
+  buf.write('fmt ', 12, 'ascii');
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36, 'ascii');
+  buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return new Uint8Array(buf);
+}
+
+/** Deterministic junk with no byte >= 0x80 (so no MPEG/ADTS sync word can appear) and no known magic. */
+function junkBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = (x >>> 16) & 0x7f;
+  }
+  out.set(new TextEncoder().encode('junk'), 0);
+  return out;
+}
+
+const ANALYSIS: Analysis = {
+  feature_version: 'test-1',
+  duration_s: 95.4,
+  tempo: 121.37,
+  tempo_confidence: 0.82,
+  vector: new Float32Array(8),
+  segments: [],
+};
+
+function resultFor(k: number): RecommendResult {
+  const track = (id: number, sim: number, title: string) => ({
+    id, path: `/music/${title}.wav`, title, artist: 'Test Artist', similarity: sim, tempo: 100 + id,
+    tags: ['funk', 'test'], audio_url: `/tracks/${id}/audio`,
+  });
+  return {
+    query: { tempo: ANALYSIS.tempo, tempo_confidence: ANALYSIS.tempo_confidence, duration_s: ANALYSIS.duration_s },
+    best: [track(1, 0.93, 'Best Groove'), track(3, 0.71, 'Second Best')].slice(0, k),
+    worst: [track(4, 0.08, 'Worst Groove'), track(5, 0.2, 'Almost Worst')].slice(0, k),
+    segments: [
+      { query_start_s: 0, query_end_s: 10, track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', match_start_s: 65, match_end_s: 75, similarity: 0.9, cluster: 0 },
+      { query_start_s: 5, query_end_s: 15, track_id: 3, title: 'Second, "quoted"', path: '/music/s.wav', match_start_s: 20.5, match_end_s: 30.5, similarity: 0.75, cluster: 1 },
+    ],
+    excluded_track: { id: 9, path: '/music/twin.wav', title: 'Twin Track' },
+  };
+}
+
+type Mode = 'ok' | 'too_short' | 'generic' | 'busy' | 'slow';
+
+class FakeRecommender implements Recommender {
+  mode: Mode = 'ok';
+  analysed: string[] = [];
+  recommendOpts: RecommendOptions[] = [];
+  slowRelease: (() => void) | null = null;
+  constructor(private readonly audioPath: string, private readonly missingPath: string) {}
+
+  async analyseFile(p: string): Promise<Analysis> {
+    // The upload must exist while it is analysed.
+    if (!statSync(p).isFile()) throw new Error('not a file');
+    this.analysed.push(p);
+    if (this.mode === 'too_short') throw new AudioError('too_short', 'Audio is shorter than 1 s.');
+    if (this.mode === 'generic') throw new Error('secret internal detail /etc/passwd');
+    if (this.mode === 'busy') throw Object.assign(new Error('queue full'), { code: 'busy', status: 503 });
+    if (this.mode === 'slow') await new Promise<void>((r) => { this.slowRelease = r; });
+    return ANALYSIS;
+  }
+  recommend(_a: Analysis, opts?: RecommendOptions): RecommendResult {
+    this.recommendOpts.push(opts ?? {});
+    return resultFor(opts?.k ?? 5);
+  }
+  trackAudioPath(id: number): string | null {
+    if (id === 1) return this.audioPath;
+    if (id === 2) return this.missingPath;
+    return null;
+  }
+  info(): CatalogInfo {
+    return { tracks: 42, segments: 1234, feature_version: 'test-1', index: 'exact', built_at: null };
+  }
+  async close(): Promise<void> {}
+}
+
+// ---------- fixtures ----------
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'gm-web-'));
+const uploadsDir = path.join(root, 'a', 'b', 'uploads');
+const audioPath = path.join(root, 'track1.wav');
+const audioBytes = wavBytes(0.5);
+writeFileSync(audioPath, audioBytes);
+const fake = new FakeRecommender(audioPath, path.join(root, 'gone.wav'));
+
+interface Running { base: string; server: http.Server; close(): void }
+async function start(opts: Partial<Parameters<typeof createApp>[0]> = {}, rec: Recommender = fake): Promise<Running> {
+  const web = createApp({ recommender: rec, uploadsDir, maxUploadBytes: 1024 * 1024, ...opts });
+  const server = web.app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return { base: `http://127.0.0.1:${port}`, server, close: () => { web.close(); server.close(); } };
+}
+
+let main: Running;
+beforeAll(async () => { main = await start(); });
+afterAll(() => { main.close(); rmSync(root, { recursive: true, force: true }); });
+afterEach(async () => {
+  fake.mode = 'ok';
+  await expectUploadsEmpty();
+});
+
+async function expectUploadsEmpty(): Promise<void> {
+  for (let i = 0; i < 50 && readdirSync(uploadsDir).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(readdirSync(uploadsDir)).toEqual([]);
+}
+
+function form(bytes: Uint8Array | null, name = 'song.wav', extra: Record<string, string> = {}): FormData {
+  const fd = new FormData();
+  if (bytes) fd.append('file', new Blob([bytes as BlobPart], { type: 'audio/wav' }), name);
+  for (const [k, v] of Object.entries(extra)) fd.append(k, v);
+  return fd;
+}
+
+const post = (url: string, body: FormData) => fetch(`${main.base}${url}`, { method: 'POST', body });
+
+// ---------- tests ----------
+
+describe('formatTime', () => {
+  it('formats m:ss', () => {
+    expect(formatTime(0)).toBe('0:00');
+    expect(formatTime(65.4)).toBe('1:05');
+    expect(formatTime(599.6)).toBe('9:59');
+    expect(formatTime(600)).toBe('10:00');
+    expect(formatTime(Number.NaN)).toBe('0:00');
+  });
+});
+
+describe('pages', () => {
+  it('GET / shows the upload form and catalogue size', async () => {
+    const res = await fetch(`${main.base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const html = await res.text();
+    expect(html).toMatch(/<form[^>]+action="\/predict"[^>]+enctype="multipart\/form-data"/);
+    expect(html).toContain('name="file"');
+    expect(html).toContain('accept="audio/*');
+    expect(html).toContain('name="k"');
+    expect(html).toContain('42');
+    expect(html).not.toMatch(/https?:\/\/(?!&lt;)/); // no external resources
+  });
+
+  it('serves static assets', async () => {
+    for (const f of ['app.js', 'style.css']) {
+      const res = await fetch(`${main.base}/static/${f}`);
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('POST /predict renders results', async () => {
+    const res = await post('/predict', form(wavBytes(), 'my song.wav', { k: '2' }));
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    for (const s of ['my song.wav', 'Best Groove', 'Second Best', 'Worst Groove', 'Almost Worst', '121.4', '1:35']) {
+      expect(html).toContain(s);
+    }
+    expect(html).toContain('<audio controls preload="none" src="/tracks/1/audio"');
+    expect(html).toMatch(/href="\/results\/[A-Za-z0-9_-]{22}\/segments\.csv"/);
+    expect(html).toContain('Download similar segments (CSV)');
+    expect(html).toContain('Your upload is identical to <strong>Twin Track</strong> in the catalogue; it was left out of its own results');
+    expect(html).toContain('data-start="65"');
+    expect(html).toContain('1:05–1:15');
+    expect(html).toContain('Second, &#34;quoted&#34;');
+  });
+
+  it('escapes the client file name', async () => {
+    const res = await post('/predict', form(wavBytes(), '<script>alert(1)</script>.wav'));
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;.wav');
+  });
+
+  it('HTML error page for a failed form post, without internals', async () => {
+    fake.mode = 'generic';
+    const res = await post('/predict', form(wavBytes()));
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await res.text();
+    expect(html).toContain('Internal error');
+    expect(html).not.toContain('secret');
+    expect(html).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('unknown routes are 404, HTML or JSON by path', async () => {
+    const a = await fetch(`${main.base}/nope`);
+    expect(a.status).toBe(404);
+    expect(a.headers.get('content-type')).toMatch(/text\/html/);
+    const b = await fetch(`${main.base}/api/nope`);
+    expect(b.status).toBe(404);
+    expect(((await b.json()) as { error: string }).error).toMatch(/No route/);
+  });
+});
+
+describe('POST /api/recommend', () => {
+  it('returns the JSON shape and a working CSV link', async () => {
+    fake.recommendOpts = [];
+    const bytes = wavBytes();
+    const res = await post('/api/recommend', form(bytes, 'song.wav', { k: '2' }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown> & { csv_url: string; best: unknown[]; worst: unknown[] };
+    expect(Object.keys(body).sort()).toEqual(['best', 'csv_url', 'excluded_track', 'query', 'segments', 'worst']);
+    expect(body.query).toEqual({ tempo: 121.37, tempo_confidence: 0.82, duration_s: 95.4 });
+    expect(body.best).toHaveLength(2);
+    expect(body.worst).toHaveLength(2);
+    expect(body.csv_url).toMatch(/^\/results\/[A-Za-z0-9_-]{22}\/segments\.csv$/);
+
+    // k and the sha256 of the uploaded bytes reach the recommender
+    const { createHash } = await import('node:crypto');
+    expect(fake.recommendOpts.at(-1)).toEqual({ k: 2, content_hash: createHash('sha256').update(bytes).digest('hex') });
+
+    const csv = await fetch(`${main.base}${body.csv_url}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="pied_piper_download.csv"');
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe('query_start_s,query_end_s,track_id,title,path,match_start_s,match_end_s,similarity,cluster');
+    expect(lines).toHaveLength(3);
+  });
+
+  it('uses defaultK when k is absent', async () => {
+    fake.recommendOpts = [];
+    await post('/api/recommend', form(wavBytes()));
+    expect(fake.recommendOpts.at(-1)?.k).toBe(5);
+  });
+
+  it('no file -> 400 JSON', async () => {
+    const res = await post('/api/recommend', form(null, '', { k: '3' }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(((await res.json()) as { error: string }).error).toBe('No file uploaded (form field `file`).');
+    const res2 = await fetch(`${main.base}/api/recommend`, { method: 'POST' });
+    expect(res2.status).toBe(400);
+  });
+
+  it('invalid k -> 400', async () => {
+    for (const k of ['0', '51', 'abc', '2.5', '-1']) {
+      const res = await post('/api/recommend', form(wavBytes(), 'x.wav', { k }));
+      expect(res.status, k).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/k must be/);
+    }
+  });
+
+  it('random bytes -> 415 whatever the name and content type', async () => {
+    const res = await post('/api/recommend', form(junkBytes(4096), 'totally.wav'));
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^Not a supported audio file\. Accepted: /);
+  });
+
+  it('empty file -> 400', async () => {
+    const res = await post('/api/recommend', form(new Uint8Array(0), 'empty.wav'));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/empty/);
+  });
+
+  it('oversize -> 413 naming the limit, partial file removed', async () => {
+    const small = await start({ maxUploadBytes: 2 * 1024 * 1024 });
+    try {
+      const res = await fetch(`${small.base}/api/recommend`, { method: 'POST', body: form(wavBytes(60)) });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: string }).error).toMatch(/2 MB/);
+    } finally {
+      small.close();
+    }
+  });
+
+  it('AudioError -> its status and message', async () => {
+    fake.mode = 'too_short';
+    const res = await post('/api/recommend', form(wavBytes()));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'Audio is shorter than 1 s.', status: 400 });
+  });
+
+  it('generic error -> 500 without details', async () => {
+    fake.mode = 'generic';
+    const res = await post('/api/recommend', form(wavBytes()));
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ error: 'Internal error', status: 500 });
+    expect(text).not.toContain('secret');
+    expect(text).not.toContain('.ts:');
+  });
+
+  it('busy pool -> 503 with Retry-After', async () => {
+    fake.mode = 'busy';
+    const res = await post('/api/recommend', form(wavBytes()));
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('stores uploads under random names only', async () => {
+    fake.analysed = [];
+    const res = await post('/api/recommend', form(wavBytes(), '../../evil.mp3'));
+    expect(res.status).toBe(200);
+    const used = fake.analysed.at(-1)!;
+    expect(path.dirname(used)).toBe(uploadsDir);
+    expect(path.basename(used)).toMatch(/^[0-9a-f]{32}$/);
+    for (const dir of [uploadsDir, path.dirname(uploadsDir), path.dirname(path.dirname(uploadsDir)), root]) {
+      expect(existsSync(path.join(dir, 'evil.mp3'))).toBe(false);
+    }
+  });
+
+  it('deletes the upload when the client aborts mid-upload', async () => {
+    const { port } = main.server.address() as AddressInfo;
+    const boundary = 'gmboundary';
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`;
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        host: '127.0.0.1', port, method: 'POST', path: '/api/recommend',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': 500_000 },
+      });
+      req.on('error', () => resolve());
+      req.write(head);
+      req.write(Buffer.from(wavBytes(2)).subarray(0, 50_000));
+      setTimeout(() => { req.destroy(); resolve(); }, 150);
+    });
+    await expectUploadsEmpty();
+  });
+
+  it('deletes the upload when the client aborts during analysis', async () => {
+    fake.mode = 'slow';
+    fake.slowRelease = null;
+    const ctrl = new AbortController();
+    const pending = fetch(`${main.base}/api/recommend`, { method: 'POST', body: form(wavBytes()), signal: ctrl.signal }).catch(() => null);
+    for (let i = 0; i < 100 && !(fake.slowRelease as (() => void) | null); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fake.slowRelease).not.toBeNull();
+    expect(readdirSync(uploadsDir)).toHaveLength(1);
+    ctrl.abort();
+    await pending;
+    await expectUploadsEmpty(); // removed while analysis is still pending
+    (fake.slowRelease as (() => void) | null)?.();
+  });
+});
+
+describe('GET /results/:token/segments.csv', () => {
+  it('unknown token -> 404', async () => {
+    const res = await fetch(`${main.base}/results/AAAAAAAAAAAAAAAAAAAAAA/segments.csv`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-disposition')).toBeNull();
+    expect(await res.text()).toMatch(/expired/);
+  });
+
+  it('expired token -> 404', async () => {
+    const quick = await start({ csvTtlMs: 50 });
+    try {
+      const res = await fetch(`${quick.base}/api/recommend`, { method: 'POST', body: form(wavBytes()) });
+      const { csv_url } = (await res.json()) as { csv_url: string };
+      expect((await fetch(`${quick.base}${csv_url}`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 80));
+      expect((await fetch(`${quick.base}${csv_url}`)).status).toBe(404);
+    } finally {
+      quick.close();
+    }
+  });
+});
+
+describe('GET /tracks/:id/audio', () => {
+  it('rejects a non-integer id', async () => {
+    for (const id of ['abc', '0', '-1', '1.5', '..%2F..%2Fetc%2Fpasswd']) {
+      expect((await fetch(`${main.base}/tracks/${id}/audio`)).status, id).toBe(400);
+    }
+  });
+
+  it('unknown id or missing file -> 404', async () => {
+    expect((await fetch(`${main.base}/tracks/77/audio`)).status).toBe(404);
+    expect((await fetch(`${main.base}/tracks/2/audio`)).status).toBe(404);
+  });
+
+  it('streams the file with Range support', async () => {
+    const full = await fetch(`${main.base}/tracks/1/audio`);
+    expect(full.status).toBe(200);
+    expect(full.headers.get('accept-ranges')).toBe('bytes');
+    expect(full.headers.get('content-type')).toMatch(/audio\/(x-)?wav/);
+    expect((await full.arrayBuffer()).byteLength).toBe(audioBytes.length);
+
+    const part = await fetch(`${main.base}/tracks/1/audio`, { headers: { Range: 'bytes=0-99' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 0-99/${audioBytes.length}`);
+    const got = new Uint8Array(await part.arrayBuffer());
+    expect(got).toEqual(audioBytes.subarray(0, 100));
+
+    const bad = await fetch(`${main.base}/tracks/1/audio`, { headers: { Range: `bytes=${audioBytes.length + 10}-` } });
+    expect(bad.status).toBe(416);
+  });
+});
+
+describe('GET /healthz', () => {
+  it('reports catalogue size', async () => {
+    const res = await fetch(`${main.base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, tracks: 42, segments: 1234, feature_version: 'test-1' });
+  });
+});
