@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'uploads/**', 'public/vendor/**'] },
+  { ignores: ['scratch/**', 'try-*.ts', 'dist/**', 'node_modules/**', 'data/**', 'uploads/**', 'public/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
