@@ -1,5 +1,6 @@
 import type { Command } from './common.js';
 import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
 import { indexCommand } from './index-cmd.js';
 import { infoCommand } from './info.js';
 import { queryCommand } from './query.js';
@@ -11,6 +12,7 @@ export const COMMANDS: Record<string, Command> = {
   info: infoCommand,
   serve: serveCommand,
   demo: demoCommand,
+  eval: evalCommand,
 };
 
 export function usage(): string {

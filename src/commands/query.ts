@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRecommender } from '../recommend/query.js';
+import { INDEX_KINDS, isIndexKind } from '../catalog/index-files.js';
+import { AnalysisPool } from '../features/pool.js';
+import { openCatalogView } from '../recommend/catalog-view.js';
+import { recommendFrom } from '../recommend/query.js';
 import type { RecommendResult } from '../recommend/types.js';
 import { DATA_OPTION, UsageError, dataDir, intOption, type Command } from './common.js';
 
@@ -31,19 +34,32 @@ function human(file: string, r: RecommendResult): string {
 }
 
 export const queryCommand: Command = {
-  help: 'groovematch query <files...> [--data DIR] [--k N] [--json]   find similar catalogue tracks',
-  options: { ...DATA_OPTION, k: { type: 'string' }, json: { type: 'boolean' } },
+  help:
+    'groovematch query <files...> [--data DIR] [--k N] [--json] [--index annoy|hnsw|exact] [--search-k N]   find similar catalogue tracks',
+  options: {
+    ...DATA_OPTION,
+    k: { type: 'string' },
+    json: { type: 'boolean' },
+    index: { type: 'string' },
+    'search-k': { type: 'string' },
+  },
   async run(v, files) {
     if (files.length === 0) throw new UsageError('query needs at least one audio file');
     const k = intOption(v, 'k', 5, 1, 100);
-    const rec = createRecommender(dataDir(v));
+    const index = v.index as string | undefined;
+    if (index !== undefined && !isIndexKind(index)) throw new UsageError(`--index must be one of ${INDEX_KINDS.join(', ')}`);
+    const searchK = v['search-k'] === undefined ? undefined : intOption(v, 'search-k', 0, 1, 2 ** 31 - 1);
+    // The recommender's two parts, opened here so the backend can be overridden per command; files are
+    // analysed one at a time, so one worker.
+    const view = openCatalogView(dataDir(v), { index, searchK });
+    const pool = new AnalysisPool({ workers: 1 });
     let failures = 0;
     try {
       for (const f of files) {
         const file = path.resolve(f);
         try {
-          const [analysis, hash] = await Promise.all([rec.analyseFile(file), sha256(file)]);
-          const r = rec.recommend(analysis, { k, content_hash: hash });
+          const [analysis, hash] = await Promise.all([pool.analyse(file), sha256(file)]);
+          const r = recommendFrom(view, analysis, { k, content_hash: hash });
           if (v.json) {
             const line = { file, tempo: r.query.tempo, tempo_confidence: r.query.tempo_confidence,
               duration_s: r.query.duration_s, best: r.best, worst: r.worst, segments: r.segments,
@@ -61,7 +77,8 @@ export const queryCommand: Command = {
         }
       }
     } finally {
-      await rec.close();
+      await pool.close();
+      view.close();
     }
     return failures === 0 ? 0 : 1;
   },

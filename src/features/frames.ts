@@ -19,13 +19,22 @@ export interface MelSpectrogram {
   centresHz: Float32Array;
 }
 
+export interface StftConfig {
+  nFft: number;
+  hop: number;
+  nMels: number;
+  fMin: number;
+}
+
+export const DEFAULT_STFT: StftConfig = { nFft: N_FFT, hop: HOP, nMels: N_MELS, fMin: F_MIN };
+
 const bankCache = new Map<string, MelFilter[]>();
 
-function bank(sampleRate: number): MelFilter[] {
-  const key = `${sampleRate}`;
+function bank(sampleRate: number, c: StftConfig): MelFilter[] {
+  const key = `${sampleRate}/${c.nFft}/${c.nMels}/${c.fMin}`;
   let b = bankCache.get(key);
   if (!b) {
-    b = melFilterbank(sampleRate, N_FFT, N_MELS, F_MIN, sampleRate / 2);
+    b = melFilterbank(sampleRate, c.nFft, c.nMels, c.fMin, sampleRate / 2);
     bankCache.set(key, b);
   }
   return b;
@@ -41,27 +50,28 @@ function hann(n: number): Float64Array {
  * Log-mel power spectrogram of a mono signal: Hann window of N_FFT samples every HOP samples,
  * frames centred on t = i·HOP (the signal is zero-padded by N_FFT/2 at both ends, as librosa does).
  */
-export function melSpectrogram(samples: Float32Array, sampleRate: number): MelSpectrogram {
-  const filters = bank(sampleRate);
-  const frames = Math.max(1, 1 + Math.floor(samples.length / HOP));
-  const db = new Float32Array(frames * N_MELS);
-  const fft = new FFT(N_FFT);
-  const win = hann(N_FFT);
-  const frame = new Float64Array(N_FFT);
-  const spec = new Float64Array(2 * N_FFT);
-  const power = new Float64Array(N_FFT / 2 + 1);
-  const half = N_FFT / 2;
+export function melSpectrogram(samples: Float32Array, sampleRate: number, cfg: StftConfig = DEFAULT_STFT): MelSpectrogram {
+  const { nFft, hop, nMels } = cfg;
+  const filters = bank(sampleRate, cfg);
+  const frames = Math.max(1, 1 + Math.floor(samples.length / hop));
+  const db = new Float32Array(frames * nMels);
+  const fft = new FFT(nFft);
+  const win = hann(nFft);
+  const frame = new Float64Array(nFft);
+  const spec = new Float64Array(2 * nFft);
+  const power = new Float64Array(nFft / 2 + 1);
+  const half = nFft / 2;
   let maxDb = -Infinity;
   for (let t = 0; t < frames; t++) {
-    const offset = t * HOP - half;
-    for (let i = 0; i < N_FFT; i++) {
+    const offset = t * hop - half;
+    for (let i = 0; i < nFft; i++) {
       const j = offset + i;
       frame[i] = j >= 0 && j < samples.length ? samples[j] * win[i] : 0;
     }
     fft.realTransform(spec, frame);
     for (let k = 0; k <= half; k++) power[k] = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
-    const row = t * N_MELS;
-    for (let m = 0; m < N_MELS; m++) {
+    const row = t * nMels;
+    for (let m = 0; m < nMels; m++) {
       const f = filters[m];
       let e = 0;
       for (let i = 0; i < f.weights.length; i++) e += f.weights[i] * power[f.start + i];
@@ -75,8 +85,8 @@ export function melSpectrogram(samples: Float32Array, sampleRate: number): MelSp
   return {
     db,
     frames,
-    nMels: N_MELS,
-    fps: sampleRate / HOP,
+    nMels,
+    fps: sampleRate / hop,
     centresHz: Float32Array.from(filters.map((f) => f.centreHz)),
   };
 }

@@ -14,7 +14,10 @@ export const ONSET_BANDS_HZ: readonly (readonly [number, number])[] = [
 export const BAND_NAMES = ['kick', 'low', 'mid', 'himid', 'high'] as const;
 
 export interface OnsetEnvelopes {
-  /** One envelope per ONSET_BANDS_HZ band, then the all-band envelope last. */
+  /**
+   * One envelope per ONSET_BANDS_HZ band, then their sum with each band scaled to unit RMS last: a kick and
+   * a hi-hat count as one onset each whatever the kit's balance, so the sum is what a change of drums keeps.
+   */
   bands: Float32Array[];
   fps: number;
 }
@@ -46,18 +49,14 @@ export function onsetEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
     return idx;
   });
   const bands = groups.map(() => new Float32Array(frames));
-  const all = new Float32Array(frames);
   const flux = new Float32Array(nMels);
   for (let t = 1; t < frames; t++) {
     const cur = t * nMels;
     const prev = cur - nMels;
-    let sum = 0;
     for (let m = 0; m < nMels; m++) {
       const d = db[cur + m] - db[prev + m];
       flux[m] = d > 0 ? d : 0;
-      sum += flux[m];
     }
-    all[t] = sum / nMels;
     for (let g = 0; g < groups.length; g++) {
       const idx = groups[g];
       let s = 0;
@@ -65,7 +64,20 @@ export function onsetEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
       bands[g][t] = idx.length ? s / idx.length : 0;
     }
   }
-  return { bands: [...bands, all], fps: spec.fps };
+  return { bands: [...bands, balancedSum(bands, Math.round(spec.fps))], fps: spec.fps };
+}
+
+function balancedSum(bands: Float32Array[], window: number): Float32Array {
+  const out = new Float32Array(bands[0]?.length ?? 0);
+  for (const b of bands) {
+    const h = highPass(b, window);
+    let s = 0;
+    for (const v of h) s += v * v;
+    const rms = Math.sqrt(s / Math.max(1, h.length));
+    if (rms <= 1e-9) continue;
+    for (let i = 0; i < out.length; i++) out[i] += b[i] / rms;
+  }
+  return out;
 }
 
 /**

@@ -15,6 +15,23 @@ export class BusyError extends Error {
   }
 }
 
+/** Per-call limits, for a job that serves a request. */
+export interface CallOptions {
+  /** Abandon the job when this fires (the client went away): dropped from the queue, or its worker replaced. */
+  signal?: AbortSignal;
+  /** Whole-job deadline from submission, queue wait included; passing it rejects with BusyError('timeout'). */
+  deadlineMs?: number;
+}
+
+/** The caller's signal fired; nobody is waiting for the answer. */
+export class AbortedError extends Error {
+  readonly code = 'aborted';
+  constructor() {
+    super('analysis cancelled: the client went away');
+    this.name = 'AbortError';
+  }
+}
+
 export interface PoolOptions {
   workers?: number;
   /** Jobs allowed to wait for a worker; more are refused with BusyError. */
@@ -31,6 +48,8 @@ interface Task {
   opts: AnalyseOptions;
   resolve: (a: Analysis) => void;
   reject: (e: Error) => void;
+  /** Drops the task's deadline timer and abort listener. */
+  done: () => void;
 }
 
 interface Slot {
@@ -78,20 +97,63 @@ export class AnalysisPool {
     return this.queue.length + this.slots.filter((s) => s.task).length;
   }
 
-  analyse(path: string, opts: AnalyseOptions = {}): Promise<Analysis> {
+  /** True when a new job would be refused: callers can say 503 before accepting an upload's bytes. */
+  get saturated(): boolean {
+    return this.queue.length >= this.maxQueue && this.slots.every((s) => s.task);
+  }
+
+  analyse(path: string, opts: AnalyseOptions = {}, call: CallOptions = {}): Promise<Analysis> {
     if (this.closed) return Promise.reject(new Error('analysis pool is closed'));
-    if (this.queue.length >= this.maxQueue) {
+    if (call.signal?.aborted) return Promise.reject(new AbortedError());
+    if (this.saturated) {
       return Promise.reject(new BusyError('busy', 'The server is busy analysing other uploads; try again shortly.'));
     }
     return new Promise<Analysis>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, path, opts, resolve, reject });
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => this.cancel(task, new AbortedError());
+      const task: Task = {
+        id: this.nextId++,
+        path,
+        opts,
+        resolve: (a) => { task.done(); resolve(a); },
+        reject: (e) => { task.done(); reject(e); },
+        done: () => {
+          if (timer) clearTimeout(timer);
+          call.signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      if (call.deadlineMs !== undefined && call.deadlineMs > 0) {
+        timer = setTimeout(() => {
+          this.cancel(task, new BusyError('timeout', 'Analysis took too long and was stopped.'));
+        }, call.deadlineMs);
+      }
+      call.signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(task);
       this.dispatch();
     });
+  }
+
+  /** Stop one job wherever it is: waiting, it leaves the queue; running, its worker is replaced. */
+  private cancel(task: Task, err: Error): void {
+    const q = this.queue.indexOf(task);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      task.reject(err);
+      return;
+    }
+    const slot = this.slots.find((s) => s.task === task);
+    if (slot) this.replace(slot, err);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.reject(new Error('analysis pool is closed'));
+    // Running jobs would otherwise wait forever on workers that are gone.
+    for (const s of this.slots) {
+      const task = s.task;
+      this.clear(s);
+      task?.reject(new Error('analysis pool is closed'));
+    }
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -131,8 +193,16 @@ export class AnalysisPool {
   }
 
   private fail(slot: Slot, err: Error): void {
-    const msg = /heap|memory/i.test(err.message) ? 'The file needs more memory to analyse than allowed.' : err.message;
-    this.replace(slot, new Error(msg));
+    // Running out of the per-job heap is the file's doing, so it is a client error (413), not a crash.
+    if (/heap|memory/i.test(err.message)) {
+      const tooBig = Object.assign(new Error('The file needs more memory to analyse than this server allows.'), {
+        status: 413,
+        expose: true,
+      });
+      this.replace(slot, tooBig);
+      return;
+    }
+    this.replace(slot, new Error(err.message));
   }
 
   /** Abandon the slot's job, kill its worker and start a fresh one in its place. */

@@ -15,6 +15,8 @@ export interface TempoOptions {
   priorBpm?: number;
   /** Width of the prior, in octaves (standard deviation of log2 tempo). */
   priorOctaves?: number;
+  /** Weights of the autocorrelation at 1×, 2× and 4× a candidate period in its score. */
+  harmonics?: [number, number, number];
 }
 
 function at(r: Float32Array, x: number): number {
@@ -73,8 +75,8 @@ function peakNear(r: Float32Array, x: number, radius: number): number | null {
 export function estimateTempo(env: Float32Array, fps: number, opts: TempoOptions = {}): TempoEstimate {
   const minBpm = opts.minBpm ?? 40;
   const maxBpm = opts.maxBpm ?? 240;
-  const prior = opts.priorBpm ?? 120;
-  const sigma = opts.priorOctaves ?? 1;
+  const prior = opts.priorBpm ?? 130;
+  const sigma = opts.priorOctaves ?? 0.7;
   // A short smoothing keeps a beat period that falls between two frames from splitting its peak.
   const x = smooth(highPass(env, Math.round(fps)));
   const maxLag = Math.min(x.length - 1, Math.ceil((fps * 60 * 4) / minBpm));
@@ -82,17 +84,18 @@ export function estimateTempo(env: Float32Array, fps: number, opts: TempoOptions
   const lo = Math.max(2, Math.floor((fps * 60) / maxBpm));
   const hi = Math.min(maxLag, Math.ceil((fps * 60) / minBpm));
   if (hi <= lo) return { bpm: prior, confidence: 0, period: (fps * 60) / prior };
+  const [w1, w2, w4] = opts.harmonics ?? [1, 0.5, 0.25];
   const score = new Float32Array(hi + 2);
   for (let tau = lo; tau <= hi; tau++) {
-    let h = r[tau];
-    let w = 1;
-    if (2 * tau < r.length - 1) {
-      h += 0.5 * at(r, 2 * tau);
-      w += 0.5;
+    let h = w1 * r[tau];
+    let w = w1;
+    if (w2 > 0 && 2 * tau < r.length - 1) {
+      h += w2 * at(r, 2 * tau);
+      w += w2;
     }
-    if (4 * tau < r.length - 1) {
-      h += 0.25 * at(r, 4 * tau);
-      w += 0.25;
+    if (w4 > 0 && 4 * tau < r.length - 1) {
+      h += w4 * at(r, 4 * tau);
+      w += w4;
     }
     const oct = Math.log2((fps * 60) / tau / prior) / sigma;
     score[tau] = Math.max(0, h / w) * Math.exp(-0.5 * oct * oct);

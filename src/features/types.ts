@@ -9,6 +9,8 @@ export interface Analysis {
   /** Whole-track descriptor, length = VECTOR_LENGTH of src/features/vector.ts. */
   vector: Float32Array;
   segments: SegmentAnalysis[];
+  /** The origin's MFCC-mean descriptor, only when asked for (evaluation). */
+  baseline?: Float32Array;
 }
 
 export interface SegmentAnalysis {

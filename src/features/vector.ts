@@ -1,13 +1,23 @@
 import { melSpectrogram, sliceFrames, type MelSpectrogram } from './frames.js';
 import { onsetEnvelopes } from './onset.js';
-import { BAR_STEPS, PATTERN_LAGS_BEATS, TEMPO_BINS, barPattern, beatAutocorrelation, tempoCode } from './rhythm.js';
+import {
+  BAR_STEPS,
+  LAG_ENVELOPES,
+  LAG_SECONDS,
+  PATTERN_LAGS_BEATS,
+  TEMPO_BINS,
+  barPattern,
+  beatAutocorrelation,
+  lagAutocorrelation,
+  tempoCode,
+} from './rhythm.js';
 import type { Block } from './standardise.js';
 import { estimateTempo } from './tempo.js';
 import { N_MFCC, mfccStats } from './timbre.js';
 import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
-export const FEATURE_VERSION = 'gm1';
+export const FEATURE_VERSION = 'gm3';
 
 export const SEGMENT_WINDOW_S = 10;
 export const SEGMENT_HOP_S = 5;
@@ -25,19 +35,21 @@ function layout(parts: [string, number][]): Block[] {
 
 /**
  * tempo: where the beat sits on a log-BPM axis; pattern: per-band onset autocorrelation at lags in beats;
- * bar: per-band onsets folded over a bar; timbre: MFCC means and deviations.
+ * bar: per-band onsets folded over a bar; lag: per-band onset autocorrelation at lags in seconds;
+ * timbre: MFCC means and deviations.
  */
 export const BLOCKS: readonly Block[] = layout([
   ['tempo', TEMPO_BINS],
   ['pattern', N_ENVELOPES * PATTERN_LAGS_BEATS.length],
   ['bar', N_ENVELOPES * BAR_STEPS],
+  ['lag', LAG_ENVELOPES.length * LAG_SECONDS.length],
   ['timbre', 2 * N_MFCC],
 ]);
 
 export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
 
-/** Rhythm first: the pattern blocks carry most of the weight, timbre a little. */
-export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.2, pattern: 0.45, bar: 0.25, timbre: 0.1 };
+/** Rhythm first: what the indexes are built with (the `rhythm` mode). Chosen by `groovematch eval`. */
+export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.15, pattern: 0.25, bar: 0.15, lag: 0.45, timbre: 0 };
 
 function describeFrames(spec: MelSpectrogram, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
   const env = onsetEnvelopes(spec);
@@ -46,6 +58,7 @@ function describeFrames(spec: MelSpectrogram, tempoOpts?: { priorBpm: number; pr
     tempoCode(tempo.bpm),
     beatAutocorrelation(env.bands, tempo.period, env.fps),
     barPattern(env.bands, tempo.period),
+    lagAutocorrelation(env.bands, env.fps),
     mfccStats(spec),
   ];
   const vector = new Float32Array(VECTOR_LENGTH);

@@ -1,6 +1,6 @@
-import path from 'node:path';
-import { IndexError, openAnnoyIndex, type VectorIndex } from '../catalog/ann.js';
-import { Catalog, META, SEGMENTS_INDEX_FILE, TRACKS_INDEX_FILE } from '../catalog/store.js';
+import { IndexError, type VectorIndex } from '../catalog/ann.js';
+import { DEFAULT_INDEX, isIndexKind, openIndexFile, parseIndexKind, type IndexKind } from '../catalog/index-files.js';
+import { Catalog, META } from '../catalog/store.js';
 import { DEFAULT_WEIGHTS, FEATURE_VERSION, SEGMENT_HOP_S, SEGMENT_WINDOW_S, VECTOR_LENGTH } from '../features/vector.js';
 import { statsFromJson } from '../features/standardise.js';
 import type { BlockWeights, FeatureStats } from '../features/types.js';
@@ -23,10 +23,19 @@ export interface CatalogView {
   weights: BlockWeights;
   window_s: number;
   hop_s: number;
+  /** The backend the indexes were opened with. */
+  index: IndexKind;
   close(): void;
 }
 
-export function openCatalogView(dataDir: string): CatalogView {
+export interface ViewOptions {
+  /** Backend to query; default: the one the catalogue was built with (meta `index`). */
+  index?: IndexKind | string;
+  /** Annoy's search_k (candidates per query); more is slower and more exact. */
+  searchK?: number;
+}
+
+export function openCatalogView(dataDir: string, opts: ViewOptions = {}): CatalogView {
   let catalog: Catalog;
   try {
     catalog = Catalog.open(dataDir, { readonly: true });
@@ -48,11 +57,18 @@ export function openCatalogView(dataDir: string): CatalogView {
     const ss = catalog.getMeta(META.segmentStats);
     if (!ts || !ss) throw new CatalogError(`The catalogue in ${dataDir} is incomplete: re-run \`groovematch index\`.`);
     const weightsText = catalog.getMeta(META.weights);
+    const built = catalog.getMeta(META.index);
+    let kind: IndexKind;
     let tracks: VectorIndex;
-    let segments: VectorIndex;
+    let segments: VectorIndex | undefined;
     try {
-      tracks = openAnnoyIndex(path.join(catalog.dataDir, TRACKS_INDEX_FILE), VECTOR_LENGTH);
-      segments = openAnnoyIndex(path.join(catalog.dataDir, SEGMENTS_INDEX_FILE), VECTOR_LENGTH);
+      kind = opts.index !== undefined ? parseIndexKind(opts.index) : isIndexKind(built) ? built : DEFAULT_INDEX;
+      tracks = openIndexFile(catalog.dataDir, 'tracks', kind, VECTOR_LENGTH, opts);
+      try {
+        segments = openIndexFile(catalog.dataDir, 'segments', kind, VECTOR_LENGTH, opts);
+      } finally {
+        if (!segments) tracks.close();
+      }
     } catch (err) {
       if (err instanceof IndexError) throw new CatalogError(err.message);
       throw err;
@@ -66,6 +82,7 @@ export function openCatalogView(dataDir: string): CatalogView {
       weights: weightsText ? (JSON.parse(weightsText) as BlockWeights) : DEFAULT_WEIGHTS,
       window_s: Number(catalog.getMeta(META.segmentWindowS) ?? SEGMENT_WINDOW_S),
       hop_s: Number(catalog.getMeta(META.segmentHopS) ?? SEGMENT_HOP_S),
+      index: kind,
       close() {
         tracks.close();
         segments.close();

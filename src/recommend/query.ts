@@ -4,7 +4,10 @@ import { AnalysisPool, type PoolOptions } from '../features/pool.js';
 import type { Analysis } from '../features/types.js';
 import type { TrackRow } from '../catalog/store.js';
 import { openCatalogView, type CatalogView } from './catalog-view.js';
+import { DEFAULT_MODE, sameWeights } from './modes.js';
 import { matchSegments } from './segments.js';
+import { trackSet } from './track-set.js';
+import { topK, weightedCosines } from './weighted.js';
 import { round, similarityFromDistance } from './similarity.js';
 import type { Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
@@ -40,22 +43,41 @@ function nearest(view: CatalogView, q: Float32Array, k: number, skip: number | n
   return out;
 }
 
+/** Best and worst tracks under weights the index was not built with: exact cosine over every track. */
+function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: number | null, opts: RecommendOptions) {
+  const set = trackSet(view);
+  const cos = weightedCosines(set.vectors, analysis.vector, view.trackStats, opts.weights!);
+  const pick = (lowest: boolean) =>
+    topK(cos, k + 1, lowest)
+      .map((r) => ({ t: set.tracks[r], c: cos[r] }))
+      .filter((x) => x.t.id !== skip)
+      .slice(0, k)
+      .map(({ t, c }) => toMatch(t, Math.sqrt(Math.max(0, 2 - 2 * c)), false));
+  return { best: pick(false), worst: pick(true) };
+}
+
 /** Best and worst tracks and segment matches for an analysed upload, against an opened catalogue. */
 export function recommendFrom(view: CatalogView, analysis: Analysis, opts: RecommendOptions = {}): RecommendResult {
   const k = opts.k ?? DEFAULT_K;
   const same = opts.content_hash ? view.catalog.trackByHash(opts.content_hash) : undefined;
   const skip = same ? same.id : null;
+  const weights = opts.weights ?? view.weights;
+  const exact = !sameWeights(weights, view.weights);
   const q = finalVector(analysis.vector, view.trackStats, BLOCKS, view.weights);
   // The least similar tracks of the whole catalogue are the nearest neighbours of the negated query.
   const neg = q.map((x) => -x);
+  const ranked = exact
+    ? exactRanking(view, analysis, k, skip, { ...opts, weights })
+    : { best: nearest(view, q, k, skip, false), worst: nearest(view, neg, k, skip, true) };
   return {
+    ranking: { mode: opts.mode ?? (exact ? 'custom' : DEFAULT_MODE), weights, search: exact ? 'exact' : 'index' },
     query: {
       tempo: round(analysis.tempo, 1),
       tempo_confidence: round(analysis.tempo_confidence, 2),
       duration_s: round(analysis.duration_s, 1),
     },
-    best: nearest(view, q, k, skip, false),
-    worst: nearest(view, neg, k, skip, true),
+    best: ranked.best,
+    worst: ranked.worst,
     segments: matchSegments(view, analysis, skip),
     excluded_track: same ? { id: same.id, path: same.path, title: same.title } : null,
   };

@@ -25,6 +25,8 @@ export interface SegmentMatch {
 
 export interface RecommendResult {
   query: { tempo: number; tempo_confidence: number; duration_s: number };
+  /** The mode and weights the tracks were ranked with. */
+  ranking?: { mode: string; weights: import('../features/types.js').BlockWeights; search: 'index' | 'exact' };
   best: TrackMatch[];
   worst: TrackMatch[];
   segments: SegmentMatch[];
@@ -34,6 +36,10 @@ export interface RecommendResult {
 
 export interface RecommendOptions {
   k?: number;
+  /** Block weights to rank tracks by; the catalogue's own (the index's) when absent. */
+  weights?: import('../features/types.js').BlockWeights;
+  /** Name of the mode the weights came from, echoed in the result. */
+  mode?: string;
   /** sha256 hex of the uploaded bytes, to leave out an identical catalogue track. */
   content_hash?: string;
 }
@@ -49,7 +55,7 @@ export interface CatalogInfo {
 /** What the web stage needs from everything below it. */
 export interface Recommender {
   /** Decode and describe an audio file (off the event loop). Throws AudioError for bad input. */
-  analyseFile(path: string): Promise<import('../features/types.js').Analysis>;
+  analyseFile(path: string, call?: import('../features/pool.js').CallOptions): Promise<import('../features/types.js').Analysis>;
   recommend(analysis: import('../features/types.js').Analysis, opts?: RecommendOptions): RecommendResult;
   /** Absolute path of a catalogue track's audio, or null for an unknown id. */
   trackAudioPath(id: number): string | null;

@@ -1,0 +1,81 @@
+/**
+ * Retrieval and tempo metrics, defined as in the project's shared notes so figures compare across runs:
+ * similarity is cosine over final vectors and a query's own item is always left out.
+ */
+
+/** Share of each query's 10 nearest items with the query's label, averaged over queries. */
+export function precisionAtK(neighbours: number[][], queryLabels: string[], itemLabels: string[], k = 10): number {
+  let sum = 0;
+  neighbours.forEach((nn, q) => {
+    const top = nn.slice(0, k);
+    sum += top.filter((i) => itemLabels[i] === queryLabels[q]).length / Math.max(1, top.length);
+  });
+  return neighbours.length ? sum / neighbours.length : 0;
+}
+
+/** Precision expected from a random ranking: the sum over labels of (share of label)². */
+export function chanceLevel(itemLabels: string[]): number {
+  const counts = new Map<string, number>();
+  for (const l of itemLabels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let s = 0;
+  for (const c of counts.values()) s += (c / itemLabels.length) ** 2;
+  return s;
+}
+
+/** Share of queries whose nearest item carries the query's label. */
+export function oneNnAccuracy(neighbours: number[][], queryLabels: string[], itemLabels: string[]): number {
+  const hits = neighbours.filter((nn, q) => nn.length > 0 && itemLabels[nn[0]] === queryLabels[q]).length;
+  return neighbours.length ? hits / neighbours.length : 0;
+}
+
+export interface IdentityScores {
+  hit1: number;
+  hit10: number;
+  mrr: number;
+}
+
+/** Where each query's own target item ranks: hit@1, hit@10 and mean reciprocal rank. */
+export function identity(rankings: number[][], targets: number[]): IdentityScores {
+  let h1 = 0;
+  let h10 = 0;
+  let rr = 0;
+  rankings.forEach((rank, q) => {
+    const pos = rank.indexOf(targets[q]);
+    if (pos === 0) h1++;
+    if (pos >= 0 && pos < 10) h10++;
+    if (pos >= 0) rr += 1 / (pos + 1);
+  });
+  const n = Math.max(1, rankings.length);
+  return { hit1: h1 / n, hit10: h10 / n, mrr: rr / n };
+}
+
+/** ACC1: within ±4 % of the annotation; ACC2: also at ×2, ×3, ½ or ⅓ of it. */
+export function tempoAccuracy(estimates: number[], truth: number[], tolerance = 0.04): { acc1: number; acc2: number } {
+  let a1 = 0;
+  let a2 = 0;
+  estimates.forEach((e, i) => {
+    const ok = (f: number) => Math.abs(e - truth[i] * f) <= tolerance * truth[i] * f;
+    if (ok(1)) a1++;
+    if ([1, 2, 3, 1 / 2, 1 / 3].some(ok)) a2++;
+  });
+  const n = Math.max(1, estimates.length);
+  return { acc1: a1 / n, acc2: a2 / n };
+}
+
+/** Indices of all rows sorted by descending cosine to the query, leaving out `skip`. */
+export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1): number[] {
+  const qn = Math.hypot(...query) || 1;
+  const scores = items.map((v, i) => {
+    if (i === skip) return -Infinity;
+    let d = 0;
+    let n = 0;
+    for (let j = 0; j < v.length; j++) {
+      d += query[j] * v[j];
+      n += v[j] * v[j];
+    }
+    return d / (qn * (Math.sqrt(n) || 1));
+  });
+  return Array.from(scores.keys())
+    .filter((i) => i !== skip)
+    .sort((a, b) => scores[b] - scores[a] || a - b);
+}

@@ -1,0 +1,149 @@
+import { availableParallelism } from 'node:os';
+import { AnalysisPool } from '../features/pool.js';
+import { computeStats, finalVector } from '../features/standardise.js';
+import type { Analysis, BlockWeights } from '../features/types.js';
+import { BLOCKS, FEATURE_VERSION } from '../features/vector.js';
+import { MODES } from '../recommend/modes.js';
+import type { LabelRow } from './labels.js';
+import { chanceLevel, identity, oneNnAccuracy, precisionAtK, rankByCosine, tempoAccuracy } from './metrics.js';
+
+export interface Scores {
+  name: string;
+  p10: number;
+  nn1: number;
+  hit1: number;
+  hit10: number;
+  mrr: number;
+}
+
+export interface EvalInput {
+  catalog: LabelRow[];
+  queries: LabelRow[];
+  workers?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Analysed {
+  rows: LabelRow[];
+  analyses: Analysis[];
+}
+
+/** Analyse every labelled file once (with the baseline descriptor), in the worker pool. */
+export async function analyseAll(rows: LabelRow[], workers: number, onProgress?: (d: number, t: number) => void): Promise<Analysed> {
+  const pool = new AnalysisPool({ workers });
+  let done = 0;
+  try {
+    const analyses = await Promise.all(
+      rows.map((r) =>
+        pool.analyse(r.path, { baseline: true }).then((a) => {
+          onProgress?.(++done, rows.length);
+          return a;
+        }),
+      ),
+    );
+    return { rows, analyses };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Style precision, 1-NN and cross-kit identity of queries against the catalogue for one descriptor. */
+export function score(name: string, cat: Float32Array[], qs: Float32Array[], catRows: LabelRow[], qRows: LabelRow[]): Scores {
+  const rankings = qs.map((q) => rankByCosine(q, cat));
+  const catStyles = catRows.map((r) => r.style);
+  const qStyles = qRows.map((r) => r.style);
+  const byPattern = new Map(catRows.map((r, i) => [r.pattern_id, i]));
+  const targets = qRows.map((r) => byPattern.get(r.pattern_id) ?? -1);
+  const id = identity(rankings, targets);
+  return {
+    name,
+    p10: precisionAtK(rankings, qStyles, catStyles),
+    nn1: oneNnAccuracy(rankings, qStyles, catStyles),
+    hit1: id.hit1,
+    hit10: id.hit10,
+    mrr: id.mrr,
+  };
+}
+
+/** Our descriptor under given block weights, standardised with the catalogue's statistics. */
+export function scoreWeights(name: string, cat: Analysed, qs: Analysed, weights: BlockWeights): Scores {
+  const stats = computeStats(cat.analyses.map((a) => a.vector), cat.analyses[0].vector.length);
+  const f = (a: Analysis) => finalVector(a.vector, stats, BLOCKS, weights);
+  return score(name, cat.analyses.map(f), qs.analyses.map(f), cat.rows, qs.rows);
+}
+
+export interface EvalReport {
+  modes: Scores[];
+  baseline: Scores;
+  ablation: Scores[];
+  chance: number;
+  tempo: { acc1: number; acc2: number; n: number; perStyle: Map<string, { acc1: number; acc2: number }> };
+}
+
+export function evaluate(cat: Analysed, qs: Analysed): EvalReport {
+  const modes = Object.entries(MODES).map(([name, w]) => scoreWeights(`groovematch ${name}`, cat, qs, w));
+  const baseline = score(
+    'origin: mean of 40 MFCCs',
+    cat.analyses.map((a) => a.baseline!),
+    qs.analyses.map((a) => a.baseline!),
+    cat.rows,
+    qs.rows,
+  );
+  const rhythm = MODES.rhythm;
+  const ablation: Scores[] = [];
+  for (const b of BLOCKS) {
+    ablation.push(scoreWeights(`${b.name} alone`, cat, qs, { [b.name]: 1 }));
+    if ((rhythm[b.name] ?? 0) > 0) ablation.push(scoreWeights(`rhythm without ${b.name}`, cat, qs, { ...rhythm, [b.name]: 0 }));
+  }
+  const all = [...cat.rows, ...qs.rows];
+  const est = [...cat.analyses, ...qs.analyses].map((a) => a.tempo);
+  const perStyle = new Map<string, { acc1: number; acc2: number }>();
+  for (const style of new Set(all.map((r) => r.style))) {
+    const idx = all.map((r, i) => (r.style === style ? i : -1)).filter((i) => i >= 0);
+    perStyle.set(style, tempoAccuracy(idx.map((i) => est[i]), idx.map((i) => all[i].bpm)));
+  }
+  return {
+    modes,
+    baseline,
+    ablation,
+    chance: chanceLevel(cat.rows.map((r) => r.style)),
+    tempo: { ...tempoAccuracy(est, all.map((r) => r.bpm)), n: all.length, perStyle },
+  };
+}
+
+const f3 = (x: number) => x.toFixed(3);
+
+function table(rows: Scores[], chance: number): string[] {
+  return [
+    '| descriptor | style P@10 | chance | 1-NN | cross-kit hit@1 | hit@10 | MRR |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((s) => `| ${s.name} | ${f3(s.p10)} | ${f3(chance)} | ${f3(s.nn1)} | ${f3(s.hit1)} | ${f3(s.hit10)} | ${f3(s.mrr)} |`),
+  ];
+}
+
+/** The report as Markdown: corpus, feature version, time, then the tables. */
+export function formatReport(r: EvalReport, meta: { corpus: string; seconds: number }): string {
+  const styles = [...r.tempo.perStyle.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+  return [
+    `## groovematch eval`,
+    '',
+    `- corpus: ${meta.corpus}`,
+    `- feature version: ${FEATURE_VERSION}; similarity: cosine over final vectors, exact search`,
+    `- time: ${meta.seconds.toFixed(1)} s on ${availableParallelism()} cores, ${new Date().toISOString()}`,
+    '',
+    '### Retrieval (queries on kits never seen by the catalogue)',
+    '',
+    ...table([...r.modes, r.baseline], r.chance),
+    '',
+    '### Ablation (which block adds what)',
+    '',
+    ...table(r.ablation, r.chance),
+    '',
+    `### Tempo (${r.tempo.n} clips): ACC1 ${f3(r.tempo.acc1)}, ACC2 ${f3(r.tempo.acc2)}`,
+    '',
+    '| style | ACC1 | ACC2 |',
+    '|---|---|---|',
+    ...styles.map(([s, a]) => `| ${s} | ${f3(a.acc1)} | ${f3(a.acc2)} |`),
+    '',
+  ].join('\n');
+}
