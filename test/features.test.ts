@@ -148,3 +148,16 @@ suite('descriptors', () => {
     expect(Math.hypot(...g)).toBeCloseTo(1, 5);
   });
 });
+
+suite('tempo on awkward input', () => {
+  it('never returns a period outside the tempo range, even for noise', () => {
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 20; trial++) {
+      const env = Float32Array.from({ length: 300 + trial * 37 }, () => rand() ** 4);
+      const t = estimateTempo(env, SR / 256, { priorBpm: 60 + trial * 9, priorOctaves: 0.4 });
+      expect(t.bpm).toBeGreaterThanOrEqual(39.9);
+      expect(t.bpm).toBeLessThanOrEqual(240.1);
+    }
+  });
+});

@@ -8,15 +8,16 @@ import type { Analysis, BlockWeights, FeatureStats } from '../features/types.js'
 import {
   BLOCKS,
   DEFAULT_WEIGHTS,
+  SEGMENT_WEIGHTS,
   FEATURE_VERSION,
   SEGMENT_HOP_S,
   SEGMENT_WINDOW_S,
   VECTOR_LENGTH,
 } from '../features/vector.js';
-import { buildAnnoyIndex } from './ann.js';
+import { DEFAULT_INDEX, indexFileName, isIndexKind, writeIndexFiles, type IndexKind } from './index-files.js';
 import { formatDuration, type BuildProgress } from './progress.js';
 import { isUnder, scanAudio, sha256File, type ScannedFile } from './scan.js';
-import { Catalog, META, SEGMENTS_INDEX_FILE, TRACKS_INDEX_FILE, type TrackRow, type VectorItem } from './store.js';
+import { Catalog, META, type TrackRow, type VectorItem } from './store.js';
 import { readTags } from './tags.js';
 
 export interface BuildOptions {
@@ -25,6 +26,14 @@ export interface BuildOptions {
   workers?: number;
   onProgress?: (p: BuildProgress) => void;
   log?: (line: string) => void;
+  /** Index backend to build (an `exact` file is always written too); default: the catalogue's current one. */
+  index?: IndexKind;
+  /**
+   * Remove tracks whose files vanished from the scanned folders. Off by default: an unmounted disk or an
+   * unreadable folder looks exactly like a deletion, and re-analysing a library takes hours. Moves need no
+   * prune: a vanished path whose bytes were found under a scanned path is dropped anyway.
+   */
+  prune?: boolean;
 }
 
 export interface BuildSummary {
@@ -34,8 +43,10 @@ export interface BuildSummary {
   updated: number;
   /** Unchanged (size, mtime and feature version). */
   skipped: number;
-  /** Tracks whose files vanished. */
+  /** Tracks removed: vanished (with prune), moved, or of a stale feature version. */
   removed: number;
+  /** Vanished from the scanned folders but kept, because prune was off. */
+  missing: number;
   failed: { path: string; reason: string }[];
   /** Catalogue totals after the build. */
   tracks: number;
@@ -61,7 +72,7 @@ export async function buildCatalog(opts: BuildOptions): Promise<BuildSummary> {
   }
   const catalog = Catalog.open(opts.dataDir);
   const s: BuildSummary = {
-    added: 0, updated: 0, skipped: 0, removed: 0, failed: [], tracks: 0, segments: 0,
+    added: 0, updated: 0, skipped: 0, removed: 0, missing: 0, failed: [], tracks: 0, segments: 0,
     audio_hours: 0, seconds: 0, realtime_factor: 0,
   };
   // Started on first need: a build with nothing to analyse should not spin up workers.
@@ -73,7 +84,8 @@ export async function buildCatalog(opts: BuildOptions): Promise<BuildSummary> {
     }
     const files = await scanAudio(dirs, undefined, log);
     log(`found ${files.length} audio files under ${dirs.join(', ')}`);
-    const jobs = plan(catalog, files, dirs, s);
+    const vanished: { id: number; hash: string }[] = [];
+    const jobs = plan(catalog, files, dirs, s, vanished);
 
     const workers = Math.max(1, opts.workers ?? availableParallelism());
     let analysedS = 0;
@@ -131,13 +143,22 @@ export async function buildCatalog(opts: BuildOptions): Promise<BuildSummary> {
     };
     await Promise.all(Array.from({ length: Math.min(jobs.length, workers * 2) }, lane));
     if (poolHealth.error) throw poolHealth.error;
+    const present = new Set(files.map((f) => f.path));
+    const copies = catalog.db.prepare('SELECT id, path FROM tracks WHERE hash = ?');
+    for (const t of vanished) {
+      const moved = (copies.all(t.hash) as { id: number; path: string }[]).some((o) => o.id !== t.id && present.has(o.path));
+      if (opts.prune || moved) {
+        catalog.removeTrack(t.id);
+        s.removed++;
+      } else s.missing++;
+    }
     const stale = catalog.removeOtherVersions(FEATURE_VERSION);
     if (stale > 0) log(`removed ${stale} tracks that could not be re-analysed with features ${FEATURE_VERSION}`);
     s.removed += stale;
     await lazy.pool?.close();
     lazy.pool = undefined;
 
-    writeIndexes(catalog, log);
+    writeIndexes(catalog, log, opts.index);
     const c = catalog.counts();
     s.tracks = c.tracks;
     s.segments = c.segments;
@@ -151,8 +172,14 @@ export async function buildCatalog(opts: BuildOptions): Promise<BuildSummary> {
   }
 }
 
-/** What needs work: new, changed or stale files. Drops tracks whose files vanished under the scanned dirs. */
-function plan(catalog: Catalog, files: ScannedFile[], dirs: string[], s: BuildSummary): Job[] {
+/** What needs work: new, changed or stale files. Tracks whose files vanished under the scanned dirs go to `vanished`. */
+function plan(
+  catalog: Catalog,
+  files: ScannedFile[],
+  dirs: string[],
+  s: BuildSummary,
+  vanished: { id: number; hash: string }[],
+): Job[] {
   const seen = new Set(files.map((f) => f.path));
   const known = new Map(catalog.trackFiles().map((t) => [t.path, t]));
   const jobs: Job[] = [];
@@ -164,8 +191,7 @@ function plan(catalog: Catalog, files: ScannedFile[], dirs: string[], s: BuildSu
   for (const t of known.values()) {
     if (seen.has(t.path)) continue;
     if (isUnder(t.path, dirs)) {
-      catalog.removeTrack(t.id);
-      s.removed++;
+      vanished.push(t);
       continue;
     }
     // Outside this scan, tracks are left alone unless stale: one catalogue holds one feature version.
@@ -215,8 +241,10 @@ function* finalVectors(
 }
 
 /** Stats, meta and ann ids in one transaction, then the two index files (each replaced atomically). */
-function writeIndexes(catalog: Catalog, log: (line: string) => void): void {
+function writeIndexes(catalog: Catalog, log: (line: string) => void, index?: IndexKind): void {
   const t = performance.now();
+  const current = catalog.getMeta(META.index);
+  const kind = index ?? (isIndexKind(current) ? current : DEFAULT_INDEX);
   const raw = (items: Iterable<VectorItem>) => (function* () {
     for (const it of items) yield it.vector;
   })();
@@ -229,28 +257,30 @@ function writeIndexes(catalog: Catalog, log: (line: string) => void): void {
       [META.trackStats]: statsToJson(trackStats),
       [META.segmentStats]: statsToJson(segmentStats),
       [META.weights]: JSON.stringify(DEFAULT_WEIGHTS),
+      [META.segmentWeights]: JSON.stringify(SEGMENT_WEIGHTS),
       [META.segmentWindowS]: String(SEGMENT_WINDOW_S),
       [META.segmentHopS]: String(SEGMENT_HOP_S),
-      [META.index]: 'annoy',
-      [META.builtAt]: new Date().toISOString(),
+      [META.index]: kind,
+      // Until built_at is written below, the stored ann ids and the files on disk may disagree.
+      [META.indexPending]: new Date().toISOString(),
     });
     return catalog.assignAnnIds();
   })();
   const parts = [
-    { file: TRACKS_INDEX_FILE, count: n.tracks, items: () => catalog.trackVectors(), stats: trackStats },
-    { file: SEGMENTS_INDEX_FILE, count: n.segments, items: () => catalog.segmentVectors(), stats: segmentStats },
+    { part: 'tracks' as const, count: n.tracks, items: () => catalog.trackVectors(), stats: trackStats, weights: DEFAULT_WEIGHTS },
+    { part: 'segments' as const, count: n.segments, items: () => catalog.segmentVectors(), stats: segmentStats, weights: SEGMENT_WEIGHTS },
   ];
   for (const p of parts) {
-    const file = path.join(catalog.dataDir, p.file);
-    if (p.count === 0) {
-      // Annoy cannot hold zero items; no file means "nothing indexed" rather than a stale index.
-      fs.rmSync(file, { force: true });
-      log(`${p.file}: nothing to index`);
-      continue;
-    }
-    buildAnnoyIndex(finalVectors(p.items(), p.stats, BLOCKS, DEFAULT_WEIGHTS), VECTOR_LENGTH, file);
-    log(`${p.file}: ${p.count} items`);
+    // No items removes the files: "nothing indexed" rather than a stale index.
+    const vectors = finalVectors(p.items(), p.stats, BLOCKS, p.weights);
+    const count = writeIndexFiles(catalog.dataDir, p.part, kind, vectors, VECTOR_LENGTH);
+    log(`${indexFileName(kind, p.part)}: ${count > 0 ? `${count} items` : 'nothing to index'}`);
   }
+  // Last, so a server that follows built_at never pairs new ann ids with old files.
+  catalog.db.transaction(() => {
+    catalog.setMeta(META.builtAt, new Date().toISOString());
+    catalog.deleteMeta(META.indexPending);
+  })();
   log(`indexes built in ${formatDuration((performance.now() - t) / 1000)}`);
 }
 
@@ -259,6 +289,9 @@ export function formatSummary(s: BuildSummary): string {
     `Catalogue: ${s.tracks} tracks, ${s.segments} segments (built in ${formatDuration(s.seconds)})`,
     `  added ${s.added}, updated ${s.updated}, unchanged ${s.skipped}, removed ${s.removed}, failed ${s.failed.length}`,
   ];
+  if (s.missing > 0) {
+    lines.push(`  missing ${s.missing}: files gone from the scanned folders, kept in the catalogue; --prune removes them`);
+  }
   if (s.audio_hours > 0) {
     lines.push(`  analysed ${s.audio_hours.toFixed(2)} h of audio, ${s.realtime_factor.toFixed(0)}× realtime`);
   }

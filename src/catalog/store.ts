@@ -22,8 +22,11 @@ export const META = {
   trackStats: 'track_stats',
   segmentStats: 'segment_stats',
   weights: 'weights',
+  segmentWeights: 'segment_weights',
   segmentWindowS: 'segment_window_s',
   segmentHopS: 'segment_hop_s',
+  /** Set while a build replaces the index files; servers do not switch to a catalogue in that state. */
+  indexPending: 'index_pending',
 } as const;
 
 export interface FileInfo {
@@ -276,6 +279,10 @@ export class Catalog {
   getMeta(key: string): string | null {
     const r = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return r ? r.value : null;
+  }
+
+  deleteMeta(key: string): void {
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
   }
 
   setMeta(key: string, value: string): void {

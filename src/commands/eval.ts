@@ -1,6 +1,8 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureCorpus } from '../eval/corpus.js';
+import { excerptRetrieval, formatExcerptReport } from '../eval/excerpts.js';
+import { FEATURE_VERSION } from '../features/vector.js';
 import { readLabels } from '../eval/labels.js';
 import { analyseAll, evaluate, formatReport } from '../eval/run.js';
 import { progressReporter } from '../catalog/progress.js';
@@ -10,7 +12,8 @@ export const evalCommand: Command = {
   help:
     'groovematch eval [--catalog DIR --queries DIR] [--n N] [--seed S] [--seconds S] [--workers N] [--out DIR]\n' +
     '    score rhythm retrieval, cross-kit identity and tempo against the origin MFCC-mean baseline;\n' +
-    '    without --catalog/--queries it renders a labelled corpus (n grooves on catalogue kits and on query kits)',
+    '    without --catalog/--queries it renders a labelled corpus (n grooves on catalogue kits and on query kits)\n' +
+    'groovematch eval --excerpts DIR [DIR...] [--n N] [--out DIR]   excerpt retrieval on real recordings',
   options: {
     catalog: { type: 'string' },
     queries: { type: 'string' },
@@ -21,10 +24,27 @@ export const evalCommand: Command = {
     workers: { type: 'string' },
     out: { type: 'string' },
     baseline: { type: 'string' },
+    excerpts: { type: 'string' },
   },
-  async run(v) {
+  async run(v, positionals) {
     const t0 = Date.now();
     const workers = intOption(v, 'workers', availableParallelism(), 1, 64);
+    if (v.excerpts !== undefined) {
+      const dirs = [v.excerpts as string, ...positionals];
+      const out = path.resolve((v.out as string | undefined) ?? path.join(tmpdir(), 'groovematch-excerpts'));
+      const r = await excerptRetrieval({
+        dirs,
+        out,
+        queries: intOption(v, 'n', 100, 1, 100_000),
+        seed: intOption(v, 'seed', 1, 0, 2 ** 31),
+        workers,
+        log: (s) => process.stderr.write(s + '\n'),
+      });
+      process.stdout.write(`## groovematch eval: excerpts\n\n- feature version: ${FEATURE_VERSION}\n` +
+        `- time: ${((Date.now() - t0) / 1000).toFixed(1)} s (index ${r.buildSeconds.toFixed(1)} s for ${r.audioHours.toFixed(2)} h of audio)\n\n` +
+        formatExcerptReport(r, dirs));
+      return 0;
+    }
     if (v.baseline !== undefined && v.baseline !== 'mfcc-mean') throw new UsageError('--baseline takes mfcc-mean');
     let catalogDir = v.catalog as string | undefined;
     let queriesDir = v.queries as string | undefined;

@@ -51,7 +51,9 @@ function parabolicPeak(r: Float32Array, i: number): number {
   const b = r[i];
   const c = r[i + 1];
   const d = a - 2 * b + c;
-  return d < 0 ? i + (0.5 * (a - c)) / d : i;
+  // Only a true local maximum has its vertex within half a frame; anything else keeps the frame itself.
+  const delta = d < 0 ? (0.5 * (a - c)) / d : 0;
+  return Math.abs(delta) <= 0.5 ? i + delta : i;
 }
 
 /** The highest local maximum of r within ±radius of x, refined to sub-frame precision. */
@@ -113,7 +115,7 @@ export function estimateTempo(env: Float32Array, fps: number, opts: TempoOptions
     num += p;
     den += k;
   }
-  period = num / den;
+  period = Math.min(hi, Math.max(lo, num / den));
   const confidence = Math.max(0, Math.min(1, at(r, period)));
   return { bpm: (fps * 60) / period, confidence, period };
 }

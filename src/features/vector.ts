@@ -17,7 +17,7 @@ import { N_MFCC, mfccStats } from './timbre.js';
 import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
-export const FEATURE_VERSION = 'gm3';
+export const FEATURE_VERSION = 'gm4';
 
 export const SEGMENT_WINDOW_S = 10;
 export const SEGMENT_HOP_S = 5;
@@ -45,6 +45,12 @@ export const BLOCKS: readonly Block[] = layout([
   ['lag', LAG_ENVELOPES.length * LAG_SECONDS.length],
   ['timbre', 2 * N_MFCC],
 ]);
+
+/**
+ * Segment windows answer "which span sounds like which span", where the sound of the drums and
+ * instruments matters as much as the groove: timbre gets a real share (chosen by excerpt retrieval).
+ */
+export const SEGMENT_WEIGHTS: BlockWeights = { tempo: 0.1, pattern: 0.15, bar: 0.1, lag: 0.3, timbre: 0.35 };
 
 export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
 
@@ -81,12 +87,26 @@ export function segmentStarts(duration: number, window = SEGMENT_WINDOW_S, hop =
   return starts;
 }
 
+/**
+ * Window hop for an upload: its windows are compared with catalogue windows SEGMENT_HOP_S apart, so a
+ * finer hop on the upload side lets some window land within half its hop of the true alignment.
+ * At most about 60 windows, so a whole song costs no more than a minute's worth.
+ */
+export function queryHop(duration: number): number {
+  return Math.max(1, Math.min(SEGMENT_HOP_S, Math.ceil((duration - SEGMENT_WINDOW_S) / 60)));
+}
+
+export interface DescribeOptions {
+  /** Seconds between segment windows; SEGMENT_HOP_S (the catalogue's) by default. */
+  hop?: number;
+}
+
 /** Whole-track and per-segment descriptors of a mono signal, all from one STFT pass. */
-export function describe(samples: Float32Array, sampleRate: number): Analysis {
+export function describe(samples: Float32Array, sampleRate: number, opts: DescribeOptions = {}): Analysis {
   const duration = samples.length / sampleRate;
   const spec = melSpectrogram(samples, sampleRate);
   const whole = describeFrames(spec);
-  const segments: SegmentAnalysis[] = segmentStarts(duration).map((start) => {
+  const segments: SegmentAnalysis[] = segmentStarts(duration, SEGMENT_WINDOW_S, opts.hop ?? SEGMENT_HOP_S).map((start) => {
     const end = Math.min(duration, start + SEGMENT_WINDOW_S);
     const from = Math.round(start * spec.fps);
     const to = Math.min(spec.frames, Math.round(end * spec.fps));

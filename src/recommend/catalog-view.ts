@@ -21,6 +21,8 @@ export interface CatalogView {
   trackStats: FeatureStats;
   segmentStats: FeatureStats;
   weights: BlockWeights;
+  /** What the segment index was built with. */
+  segmentWeights: BlockWeights;
   window_s: number;
   hop_s: number;
   /** The backend the indexes were opened with. */
@@ -80,6 +82,7 @@ export function openCatalogView(dataDir: string, opts: ViewOptions = {}): Catalo
       trackStats: statsFromJson(ts),
       segmentStats: statsFromJson(ss),
       weights: weightsText ? (JSON.parse(weightsText) as BlockWeights) : DEFAULT_WEIGHTS,
+      segmentWeights: JSON.parse(catalog.getMeta(META.segmentWeights) ?? weightsText ?? JSON.stringify(DEFAULT_WEIGHTS)) as BlockWeights,
       window_s: Number(catalog.getMeta(META.segmentWindowS) ?? SEGMENT_WINDOW_S),
       hop_s: Number(catalog.getMeta(META.segmentHopS) ?? SEGMENT_HOP_S),
       index: kind,

@@ -3,7 +3,7 @@ import type { SegmentMatch } from './types.js';
 
 export const CSV_COLUMNS = [
   'query_start_s', 'query_end_s', 'track_id', 'title', 'path',
-  'match_start_s', 'match_end_s', 'similarity', 'cluster',
+  'match_start_s', 'match_end_s', 'similarity', 'cluster', 'offset_s', 'rank',
 ] as const;
 
 export const CSV_FILENAME = 'pied_piper_download.csv';

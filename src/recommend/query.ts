@@ -1,15 +1,15 @@
 import { finalVector } from '../features/standardise.js';
 import { BLOCKS } from '../features/vector.js';
 import { AnalysisPool, type PoolOptions } from '../features/pool.js';
-import type { Analysis } from '../features/types.js';
+import type { Analysis, BlockWeights } from '../features/types.js';
 import type { TrackRow } from '../catalog/store.js';
 import { openCatalogView, type CatalogView } from './catalog-view.js';
 import { DEFAULT_MODE, sameWeights } from './modes.js';
-import { matchSegments } from './segments.js';
+import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
 import { round, similarityFromDistance } from './similarity.js';
-import type { Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
+import type { Alignment, Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
 
@@ -56,6 +56,42 @@ function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: nu
   return { best: pick(false), worst: pick(true) };
 }
 
+/** Extra candidates fetched so that segment evidence can reorder the top k. */
+const RERANK_POOL = 10;
+
+/**
+ * A track's similarity is the larger of its whole-track similarity and its segment agreement (how many of
+ * the upload's windows line up with it at one offset, and how closely): an excerpt of a catalogue track
+ * then ranks that track first even where the excerpt's overall groove differs from the whole song's.
+ */
+function withEvidence(
+  view: CatalogView,
+  candidates: TrackMatch[],
+  evidence: Map<number, TrackEvidence>,
+  q: Float32Array,
+  weights: BlockWeights,
+  k: number,
+  skip: number | null,
+): TrackMatch[] {
+  const seen = new Map(candidates.map((t) => [t.id, t]));
+  for (const id of evidence.keys()) {
+    if (seen.has(id) || id === skip) continue;
+    const t = view.catalog.trackById(id);
+    if (!t) continue;
+    const v = finalVector(t.vector, view.trackStats, BLOCKS, weights);
+    let dot = 0;
+    for (let i = 0; i < v.length; i++) dot += v[i] * q[i];
+    seen.set(id, toMatch(t, Math.sqrt(Math.max(0, 2 - 2 * dot)), false));
+  }
+  const aligned = (t: TrackMatch) => (evidence.get(t.id)?.aligned ? 1 : 0);
+  const scored = [...seen.values()].map((t) => {
+    const e = evidence.get(t.id);
+    return e && e.score > t.similarity ? { ...t, similarity: round(e.score, 4) } : t;
+  });
+  // Tracks that contain the upload's material come first: that is what someone uploading an excerpt wants.
+  return scored.sort((a, b) => aligned(b) - aligned(a) || b.similarity - a.similarity || a.id - b.id).slice(0, k);
+}
+
 /** Best and worst tracks and segment matches for an analysed upload, against an opened catalogue. */
 export function recommendFrom(view: CatalogView, analysis: Analysis, opts: RecommendOptions = {}): RecommendResult {
   const k = opts.k ?? DEFAULT_K;
@@ -66,9 +102,16 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
   const q = finalVector(analysis.vector, view.trackStats, BLOCKS, view.weights);
   // The least similar tracks of the whole catalogue are the nearest neighbours of the negated query.
   const neg = q.map((x) => -x);
+  const pool = k + RERANK_POOL;
   const ranked = exact
-    ? exactRanking(view, analysis, k, skip, { ...opts, weights })
-    : { best: nearest(view, q, k, skip, false), worst: nearest(view, neg, k, skip, true) };
+    ? exactRanking(view, analysis, pool, skip, { ...opts, weights })
+    : { best: nearest(view, q, pool, skip, false), worst: nearest(view, neg, k, skip, true) };
+  const segments = matchSegments(view, analysis, skip);
+  const qw = exact ? finalVector(analysis.vector, view.trackStats, BLOCKS, weights) : q;
+  const best = withEvidence(view, ranked.best, segments.evidence, qw, weights, k, skip);
+  const alignments = best
+    .map((t) => segments.evidence.get(t.id)?.alignment)
+    .filter((a): a is Alignment => !!a && a.windows >= 2);
   return {
     ranking: { mode: opts.mode ?? (exact ? 'custom' : DEFAULT_MODE), weights, search: exact ? 'exact' : 'index' },
     query: {
@@ -76,19 +119,19 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
       tempo_confidence: round(analysis.tempo_confidence, 2),
       duration_s: round(analysis.duration_s, 1),
     },
-    best: ranked.best,
-    worst: ranked.worst,
-    segments: matchSegments(view, analysis, skip),
+    best,
+    worst: ranked.worst.slice(0, k),
+    segments: segments.rows,
+    alignments,
     excluded_track: same ? { id: same.id, path: same.path, title: same.title } : null,
   };
 }
-
 /** Open a built catalogue and a worker pool; the Recommender the web stage and CLI use. */
 export function createRecommender(dataDir: string, opts: RecommenderOptions = {}): Recommender {
   const view = openCatalogView(dataDir);
   const pool = new AnalysisPool(opts);
   return {
-    analyseFile: (path) => pool.analyse(path, { maxSeconds: opts.maxSeconds }),
+    analyseFile: (path) => pool.analyse(path, { maxSeconds: opts.maxSeconds, query: true }),
     recommend: (analysis, o) => recommendFrom(view, analysis, o),
     trackAudioPath: (id) => view.catalog.trackById(id)?.path ?? null,
     info: () => view.catalog.info(),

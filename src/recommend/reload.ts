@@ -7,9 +7,6 @@ import { openCatalogView, type CatalogView, type ViewOptions } from './catalog-v
 import { recommendFrom, type RecommenderOptions } from './query.js';
 import type { CatalogInfo, Recommender } from './types.js';
 
-/** Set by the build while it swaps index files; a catalogue in that state is not switched to. */
-export const INDEX_PENDING_KEY = 'index_pending';
-
 export interface ServingOptions extends RecommenderOptions {
   /** Whole-request analysis deadline (queue wait included), ms. Default none. */
   deadlineMs?: number;
@@ -55,7 +52,7 @@ function readStamp(dataDir: string): { stamp: string; pending: boolean } {
     db.exec('BEGIN');
     const get = (k: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(k) as { value: string } | undefined)?.value;
     const built = get(META.builtAt) ?? '';
-    const pending = Boolean(get(INDEX_PENDING_KEY));
+    const pending = Boolean(get(META.indexPending));
     db.exec('COMMIT');
     return { stamp: `${fs.statSync(file).ino}|${built}|${filesStamp(dataDir)}`, pending };
   } finally {
@@ -86,7 +83,7 @@ function openPinned(dataDir: string, viewOpts: ViewOptions | undefined): { held:
     try {
       const db = view.catalog.db;
       db.exec('BEGIN');
-      const pending = Boolean(view.catalog.getMeta(INDEX_PENDING_KEY)); // the first read fixes the snapshot
+      const pending = Boolean(view.catalog.getMeta(META.indexPending)); // the first read fixes the snapshot
       const after = filesStamp(dataDir);
       if (after !== before) {
         view.close();
@@ -137,7 +134,6 @@ export function createServingRecommender(dataDir: string, opts: ServingOptions =
   };
 
   const reload = (why: string, force = false): boolean => {
-    let next: Held | null = null;
     try {
       const seen = readStamp(dataDir);
       if (seen.pending) {
@@ -146,13 +142,12 @@ export function createServingRecommender(dataDir: string, opts: ServingOptions =
       }
       if (!force && (seen.stamp === current.stamp || seen.stamp === failedStamp)) return false;
       const opened = openPinned(dataDir, opts.view);
-      next = opened.held;
       if (opened.pending) {
-        next.view.close();
+        opened.held.view.close();
         return false;
       }
       const old = current;
-      current = next;
+      current = opened.held;
       failedStamp = null;
       old.retired = true;
       if (old.refs === 0) old.view.close();

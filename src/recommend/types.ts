@@ -21,6 +21,27 @@ export interface SegmentMatch {
   match_end_s: number;
   similarity: number;
   cluster: number;
+  /** match_start_s − query_start_s */
+  offset_s: number;
+  /** 1 = this upload window's closest catalogue window. */
+  rank: number;
+}
+
+/** Where the upload lines up with a track: the offset most of its matching windows agree on. */
+export interface Alignment {
+  track_id: number;
+  title: string | null;
+  path: string;
+  /** Track time = upload time + offset_s. */
+  offset_s: number;
+  query_start_s: number;
+  query_end_s: number;
+  match_start_s: number;
+  match_end_s: number;
+  /** Upload windows that agree on this offset, and how many windows the upload has. */
+  windows: number;
+  of: number;
+  similarity: number;
 }
 
 export interface RecommendResult {
@@ -30,6 +51,8 @@ export interface RecommendResult {
   best: TrackMatch[];
   worst: TrackMatch[];
   segments: SegmentMatch[];
+  /** For each best track that shares material with the upload, where they line up. */
+  alignments?: Alignment[];
   /** Set when the upload is byte-identical to a catalogue track, which is then left out. */
   excluded_track: { id: number; path: string; title: string | null } | null;
 }
