@@ -424,7 +424,7 @@ describe('buildCatalog without decoding', () => {
     fs.utimesSync(path.join(music, 't0.wav'), new Date(), new Date(Date.now() + 5000)); // same bytes
     fs.copyFileSync(path.join(music, 't1.wav'), path.join(music, 'copy.wav')); // known bytes, new path
     fs.rmSync(path.join(music, 't2.wav'));
-    const s2 = await buildCatalog({ dirs: [music], dataDir: data, workers: 1 });
+    const s2 = await buildCatalog({ dirs: [music], dataDir: data, workers: 1, prune: true });
     expect(s2).toMatchObject({ added: 1, updated: 1, skipped: 3, removed: 1, failed: [], tracks: 5, audio_hours: 0 });
     const c2 = Catalog.open(data, { readonly: true });
     const copy = c2.trackByPath(path.join(music, 'copy.wav'))!;

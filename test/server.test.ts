@@ -63,7 +63,7 @@ describe('the real server with a real catalogue', () => {
         const csv = await fetch(base + body.csv_url);
         expect(csv.status).toBe(200);
         expect((await csv.text()).split('\n')[0]).toBe(
-          'query_start_s,query_end_s,track_id,title,path,match_start_s,match_end_s,similarity,cluster',
+          'query_start_s,query_end_s,track_id,title,path,match_start_s,match_end_s,similarity,cluster,offset_s,rank',
         );
       }
       expect(await uploadsEmpty()).toBe(true);
@@ -109,6 +109,27 @@ describe('the real server with a real catalogue', () => {
     expect(r.text).toContain('&lt;b&gt;bossa&lt;/b&gt;.wav');
     expect((r.text.match(/<audio/g) ?? []).length).toBeGreaterThanOrEqual(2);
     expect(r.text).toMatch(/href="\/results\/[\w-]+\/segments\.csv"/);
+  });
+
+  it('ranks by another mode on request, exactly, and refuses an unknown mode or block', async () => {
+    const form = (fields: Record<string, string>) => {
+      const f = new FormData();
+      f.append('file', new Blob([Buffer.from(wavOf('funk', 'electronic808'))]), 'funk.wav');
+      for (const [k, v] of Object.entries(fields)) f.append(k, v);
+      return f;
+    };
+    const ok = await fetch(base + '/api/recommend', { method: 'POST', body: form({ mode: 'pattern' }) });
+    const body = await ok.json();
+    expect(body.ranking).toMatchObject({ mode: 'pattern', search: 'exact' });
+    expect(body.best.length).toBe(5);
+    const timbre = await (await fetch(base + '/api/recommend', { method: 'POST', body: form({ mode: 'timbre' }) })).json();
+    expect(timbre.best.map((t: { id: number }) => t.id)).not.toEqual(body.best.map((t: { id: number }) => t.id));
+    for (const fields of [{ mode: 'disco' }, { weights: 'groove=1' }, { weights: 'tempo=-1' }]) {
+      const r = await fetch(base + '/api/recommend', { method: 'POST', body: form(fields) });
+      expect(r.status).toBe(400);
+      expect((await r.json()).error).toMatch(/mode|block|weight/i);
+    }
+    expect(await uploadsEmpty()).toBe(true);
   });
 
   it('serves catalogue audio with Range', async () => {

@@ -5,8 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AudioError } from '../src/audio/errors.js';
+import { CSV_COLUMNS } from '../src/recommend/csv.js';
 import type { Analysis } from '../src/features/types.js';
 import type { CatalogInfo, RecommendOptions, RecommendResult, Recommender } from '../src/recommend/types.js';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { createApp, formatTime } from '../src/web/index.js';
 
 // ---------- local helpers ----------
@@ -63,8 +66,8 @@ function resultFor(k: number): RecommendResult {
     best: [track(1, 0.93, 'Best Groove'), track(3, 0.71, 'Second Best')].slice(0, k),
     worst: [track(4, 0.08, 'Worst Groove'), track(5, 0.2, 'Almost Worst')].slice(0, k),
     segments: [
-      { query_start_s: 0, query_end_s: 10, track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', match_start_s: 65, match_end_s: 75, similarity: 0.9, cluster: 0 },
-      { query_start_s: 5, query_end_s: 15, track_id: 3, title: 'Second, "quoted"', path: '/music/s.wav', match_start_s: 20.5, match_end_s: 30.5, similarity: 0.75, cluster: 1 },
+      { query_start_s: 0, query_end_s: 10, track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', match_start_s: 65, match_end_s: 75, similarity: 0.9, cluster: 0, offset_s: 65, rank: 1 },
+      { query_start_s: 5, query_end_s: 15, track_id: 3, title: 'Second, "quoted"', path: '/music/s.wav', match_start_s: 20.5, match_end_s: 30.5, similarity: 0.75, cluster: 1, offset_s: 15.5, rank: 1 },
     ],
     excluded_track: { id: 9, path: '/music/twin.wav', title: 'Twin Track' },
   };
@@ -75,14 +78,16 @@ type Mode = 'ok' | 'too_short' | 'generic' | 'busy' | 'slow';
 class FakeRecommender implements Recommender {
   mode: Mode = 'ok';
   analysed: string[] = [];
+  signals: (AbortSignal | undefined)[] = [];
   recommendOpts: RecommendOptions[] = [];
   slowRelease: (() => void) | null = null;
   constructor(private readonly audioPath: string, private readonly missingPath: string) {}
 
-  async analyseFile(p: string): Promise<Analysis> {
+  async analyseFile(p: string, call?: { signal?: AbortSignal }): Promise<Analysis> {
     // The upload must exist while it is analysed.
     if (!statSync(p).isFile()) throw new Error('not a file');
     this.analysed.push(p);
+    this.signals.push(call?.signal);
     if (this.mode === 'too_short') throw new AudioError('too_short', 'Audio is shorter than 1 s.');
     if (this.mode === 'generic') throw new Error('secret internal detail /etc/passwd');
     if (this.mode === 'busy') throw Object.assign(new Error('queue full'), { code: 'busy', status: 503 });
@@ -115,7 +120,7 @@ const fake = new FakeRecommender(audioPath, path.join(root, 'gone.wav'));
 
 interface Running { base: string; server: http.Server; close(): void }
 async function start(opts: Partial<Parameters<typeof createApp>[0]> = {}, rec: Recommender = fake): Promise<Running> {
-  const web = createApp({ recommender: rec, uploadsDir, maxUploadBytes: 1024 * 1024, ...opts });
+  const web = createApp({ recommender: rec, uploadsDir, maxUploadBytes: 1024 * 1024, rateLimit: false, ...opts });
   const server = web.app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', () => r()));
   const { port } = server.address() as AddressInfo;
@@ -230,8 +235,9 @@ describe('POST /api/recommend', () => {
     const res = await post('/api/recommend', form(bytes, 'song.wav', { k: '2' }));
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown> & { csv_url: string; best: unknown[]; worst: unknown[] };
-    expect(Object.keys(body).sort()).toEqual(['best', 'csv_url', 'excluded_track', 'query', 'segments', 'worst']);
-    expect(body.query).toEqual({ tempo: 121.37, tempo_confidence: 0.82, duration_s: 95.4 });
+    expect(Object.keys(body).sort()).toEqual(['best', 'csv_url', 'excluded_track', 'note', 'query', 'segments', 'worst']);
+    expect(body.query).toEqual({ tempo: 121.37, tempo_confidence: 0.82, duration_s: 95.4, analysed_s: 95.4, truncated: false });
+    expect(body.note).toBeNull();
     expect(body.best).toHaveLength(2);
     expect(body.worst).toHaveLength(2);
     expect(body.csv_url).toMatch(/^\/results\/[A-Za-z0-9_-]{22}\/segments\.csv$/);
@@ -245,7 +251,7 @@ describe('POST /api/recommend', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(csv.headers.get('content-disposition')).toBe('attachment; filename="pied_piper_download.csv"');
     const lines = (await csv.text()).trim().split('\n');
-    expect(lines[0]).toBe('query_start_s,query_end_s,track_id,title,path,match_start_s,match_end_s,similarity,cluster');
+    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(3);
   });
 
@@ -359,6 +365,7 @@ describe('POST /api/recommend', () => {
     ctrl.abort();
     await pending;
     await expectUploadsEmpty(); // removed while analysis is still pending
+    expect(fake.signals.at(-1)?.aborted).toBe(true); // and the analysis was told to stop
     (fake.slowRelease as (() => void) | null)?.();
   });
 });
@@ -420,5 +427,117 @@ describe('GET /healthz', () => {
     const res = await fetch(`${main.base}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, tracks: 42, segments: 1234, feature_version: 'test-1' });
+  });
+});
+
+describe('hardening', () => {
+  it('sends helmet headers with a strict CSP that still allows style attributes', async () => {
+    const res = await fetch(`${main.base}/`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("style-src-attr 'unsafe-inline'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('upgrade-insecure-requests'); // would break plain-HTTP LAN use
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('echoes a plain X-Request-Id and replaces a hostile one', async () => {
+    const a = await fetch(`${main.base}/healthz`, { headers: { 'X-Request-Id': 'abc-123' } });
+    expect(a.headers.get('x-request-id')).toBe('abc-123');
+    const b = await fetch(`${main.base}/healthz`, { headers: { 'X-Request-Id': 'x"}, "admin": true' } });
+    expect(b.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('rate-limits uploads per client with a clear 429, JSON or HTML; GETs are not counted', async () => {
+    const limited = await start({ rateLimit: { limit: 2 } });
+    try {
+      const send = (url: string) => fetch(`${limited.base}${url}`, { method: 'POST', body: form(wavBytes()) });
+      expect((await send('/api/recommend')).status).toBe(200);
+      expect((await send('/api/recommend')).status).toBe(200);
+      const json = await send('/api/recommend');
+      expect(json.status).toBe(429);
+      expect(Number(json.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await json.json()) as { error: string }).error).toMatch(/^Too many uploads from your address: the limit is 2 per minute\. Please try again in \d+ s\.$/);
+      const html = await send('/predict');
+      expect(html.status).toBe(429);
+      expect(await html.text()).toContain('Too many uploads');
+      for (let i = 0; i < 5; i++) expect((await fetch(`${limited.base}/healthz`)).status).toBe(200);
+    } finally {
+      limited.close();
+    }
+  });
+
+  it('refuses a declared oversize body before reading it', async () => {
+    const { port } = main.server.address() as AddressInfo;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1', port, method: 'POST', path: '/api/recommend',
+        headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': 200 * 1024 * 1024 },
+      });
+      req.on('response', (res) => { res.resume(); resolve(res.statusCode ?? 0); req.destroy(); });
+      req.on('error', reject);
+      req.write('--x\r\n'); // nothing more: the answer must not wait for the body
+    });
+    expect(status).toBe(413);
+  });
+
+  it('answers 503 before reading the body when analysis is saturated', async () => {
+    const busy = await start({ busy: () => true });
+    try {
+      fake.analysed = [];
+      const res = await fetch(`${busy.base}/api/recommend`, { method: 'POST', body: form(wavBytes()) });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as { error: string }).error).toMatch(/busy/);
+      expect(fake.analysed).toEqual([]);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('says when only the first minutes were analysed', async () => {
+    const capped = await start({ maxAnalysisSeconds: 95.4 }); // the fake analysis is exactly this long
+    try {
+      const res = await fetch(`${capped.base}/api/recommend`, { method: 'POST', body: form(wavBytes()) });
+      const body = (await res.json()) as { query: { analysed_s: number; truncated: boolean }; note: string };
+      expect(body.query).toMatchObject({ analysed_s: 95.4, truncated: true });
+      expect(body.note).toBe('Only the first 1:35 of your upload were analysed (the limit on this server); the matches describe that part.');
+      const page = await fetch(`${capped.base}/predict`, { method: 'POST', body: form(wavBytes()) });
+      expect(await page.text()).toContain('Only the first 1:35 of your upload were analysed');
+    } finally {
+      capped.close();
+    }
+    const roomy = await start({ maxAnalysisSeconds: 600 });
+    try {
+      const res = await fetch(`${roomy.base}/api/recommend`, { method: 'POST', body: form(wavBytes()) });
+      expect(((await res.json()) as { note: unknown }).note).toBeNull();
+    } finally {
+      roomy.close();
+    }
+  });
+
+  it('logs one JSON line per request with id, status and duration, never the file name or bytes', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const logged = await start({ logger: pino({ level: 'info' }, sink) });
+    try {
+      const name = 'secret name\n{"evil":1}.wav';
+      const res = await fetch(`${logged.base}/api/recommend`, {
+        method: 'POST', body: form(wavBytes(), name), headers: { 'X-Request-Id': 'req-42' },
+      });
+      expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 20));
+      const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const entry = entries.find((e) => e.req_id === 'req-42');
+      expect(entry).toMatchObject({ msg: 'request', method: 'POST', path: '/api/recommend', status: 200 });
+      expect(typeof entry?.ms).toBe('number');
+      expect(lines.join('')).not.toContain('secret');
+      expect(lines.join('')).not.toContain('RIFF');
+    } finally {
+      logged.close();
+    }
   });
 });

@@ -6,8 +6,8 @@ import { DATA_OPTION, UsageError, dataDir, intOption, type Command } from './com
 
 export const indexCommand: Command = {
   help:
-    'groovematch index <dir...> [--data DIR] [--workers N] [--index annoy|hnsw|exact]   analyse a music folder into the catalogue',
-  options: { ...DATA_OPTION, workers: { type: 'string' }, index: { type: 'string' } },
+    'groovematch index <dir...> [--data DIR] [--workers N] [--index annoy|hnsw|exact] [--prune]   analyse a music folder into the catalogue',
+  options: { ...DATA_OPTION, workers: { type: 'string' }, index: { type: 'string' }, prune: { type: 'boolean' } },
   async run(v, dirs) {
     if (dirs.length === 0) throw new UsageError('index needs at least one folder: groovematch index <dir>');
     const workers = intOption(v, 'workers', availableParallelism(), 1, 64);
@@ -19,6 +19,7 @@ export const indexCommand: Command = {
       dataDir: dataDir(v),
       workers,
       index,
+      prune: v.prune === true,
       onProgress: (p) => bar.update(p),
       log: (line) => { bar.end(); process.stderr.write(line + '\n'); },
     });

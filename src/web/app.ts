@@ -4,6 +4,7 @@ import express from 'express';
 import type { Recommender } from '../recommend/types.js';
 import { errorHandler, notFound } from './errors.js';
 import { formatTime, percent, trackLabel } from './format.js';
+import { createLogger, requestLog, type Logger } from './logger.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.js';
 import { ResultStore } from './result-store.js';
 import { apiRouter } from './routes/api.js';
@@ -11,7 +12,7 @@ import { healthRouter } from './routes/health.js';
 import { pagesRouter } from './routes/pages.js';
 import { resultsRouter } from './routes/results.js';
 import { tracksRouter } from './routes/tracks.js';
-import { securityHeaders } from './security.js';
+import { securityHeaders, uploadRateLimit, type RateLimitOptions } from './security.js';
 import type { UploadConfig } from './upload.js';
 
 export { formatTime } from './format.js';
@@ -30,6 +31,16 @@ export interface AppOptions {
   maxK?: number;
   /** Results kept for CSV download at most. Default 1000. */
   maxStoredResults?: number;
+  /** What the recommender analyses at most, in seconds, so longer uploads get a note. Unset: no note. */
+  maxAnalysisSeconds?: number;
+  /** True when analysis is saturated: uploads get 503 before their bytes are read. Default never. */
+  busy?: () => boolean;
+  /** Uploads per client address per minute; false turns the limit off. Default 30. */
+  rateLimit?: RateLimitOptions | false;
+  /** Express's `trust proxy` (set it behind a reverse proxy so the limit counts real clients). Default off. */
+  trustProxy?: boolean | number | string;
+  /** Default: pino at LOG_LEVEL. */
+  logger?: Logger;
 }
 
 export interface WebApp {
@@ -40,6 +51,7 @@ export interface WebApp {
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_CSV_TTL_MS = 60 * 60 * 1000;
+export const DEFAULT_UPLOADS_PER_MINUTE = 30;
 
 function positiveInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
@@ -55,10 +67,16 @@ export function createApp(opts: AppOptions): WebApp {
   mkdirSync(uploadsDir, { recursive: true });
 
   const store = new ResultStore(csvTtlMs, opts.maxStoredResults ?? 1000);
-  const cfg: UploadConfig = { recommender: opts.recommender, store, uploadsDir, maxUploadBytes, defaultK, maxK };
+  const cfg: UploadConfig = {
+    recommender: opts.recommender, store, uploadsDir, maxUploadBytes, defaultK, maxK,
+    maxAnalysisSeconds: opts.maxAnalysisSeconds,
+    busy: opts.busy ?? (() => false),
+  };
+  const rate = opts.rateLimit ?? { limit: DEFAULT_UPLOADS_PER_MINUTE };
 
   const app = express();
   app.disable('x-powered-by');
+  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy);
   app.set('views', VIEWS_DIR);
   app.set('view engine', 'ejs');
   app.locals.formatTime = formatTime;
@@ -66,9 +84,12 @@ export function createApp(opts: AppOptions): WebApp {
   app.locals.trackLabel = trackLabel;
   app.locals.appName = 'groovematch';
 
+  app.use(requestLog(opts.logger ?? createLogger()));
   app.use(securityHeaders);
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: true }));
   app.use(healthRouter(opts.recommender));
+  // Before any body parsing, so a limited client's upload is refused unread. Counts POSTs only.
+  if (rate) app.use(uploadRateLimit(rate));
   app.use(pagesRouter(cfg));
   app.use('/api', apiRouter(cfg));
   app.use('/results', resultsRouter(store));

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import multer from 'multer';
 import { AudioError } from '../audio/errors.js';
+import { logOf } from './logger.js';
 
 /** An error whose status and message are meant for the client. */
 export class HttpError extends Error {
@@ -23,6 +24,7 @@ const TITLES: Record<number, string> = {
   413: 'File too large',
   415: 'Unsupported file',
   416: 'Range not satisfiable',
+  429: 'Too many uploads',
   500: 'Something went wrong',
   503: 'Busy',
 };
@@ -42,16 +44,36 @@ export function isBusy(err: unknown): boolean {
   return isRecord(err) && (err.status === 503 || err.code === 'busy');
 }
 
+export function tooLargeMessage(maxUploadBytes: number): string {
+  const mb = maxUploadBytes / (1024 * 1024);
+  const limit = mb >= 1 ? `${Number(mb.toFixed(1))} MB` : `${Number((maxUploadBytes / 1024).toFixed(1))} KB`;
+  return `File too large: the limit is ${limit}.`;
+}
+
 function multerFailure(err: multer.MulterError, maxUploadBytes: number): Failure {
-  if (err.code === 'LIMIT_FILE_SIZE') {
-    const mb = maxUploadBytes / (1024 * 1024);
-    const limit = mb >= 1 ? `${Number(mb.toFixed(1))} MB` : `${Number((maxUploadBytes / 1024).toFixed(1))} KB`;
-    return { status: 413, message: `File too large: the limit is ${limit}.`, headers: {} };
-  }
+  if (err.code === 'LIMIT_FILE_SIZE') return { status: 413, message: tooLargeMessage(maxUploadBytes), headers: {} };
   if (err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE') {
     return { status: 400, message: 'Upload exactly one file, in the form field `file`.', headers: {} };
   }
-  return { status: 400, message: 'Malformed upload form.', headers: {} };
+  if (err.code === 'LIMIT_FIELD_COUNT' || err.code === 'LIMIT_PART_COUNT') {
+    return { status: 400, message: 'The form has too many fields: send `file` and, optionally, `k`.', headers: {} };
+  }
+  if (err.code === 'LIMIT_FIELD_VALUE' || err.code === 'LIMIT_FIELD_KEY') {
+    return { status: 400, message: 'A form field is too long: send `file` and, optionally, `k` (a number).', headers: {} };
+  }
+  return { status: 400, message: MALFORMED, headers: {} };
+}
+
+const MALFORMED = 'Malformed upload: send a multipart/form-data form with the audio in the field `file`.';
+
+/** busboy's complaints about the form itself (no boundary, bad framing, wrong content type). */
+function isFormError(err: Record<string, unknown>): boolean {
+  return (
+    typeof err.message === 'string' &&
+    /^(Multipart: Boundary not found|Unexpected end of form|Malformed part header|Unsupported content type)/.test(
+      err.message,
+    )
+  );
 }
 
 /** Every failure becomes a status and a message a user may see. Unknown errors say nothing about internals. */
@@ -62,13 +84,18 @@ export function describeFailure(err: unknown, maxUploadBytes: number): Failure {
     return { status: e.status, message: e.message, headers: {} };
   }
   if (isBusy(err)) {
+    const timeout = isRecord(err) && err.code === 'timeout';
     return {
       status: 503,
-      message: 'The server is busy analysing other uploads. Please try again in a few seconds.',
+      message: timeout
+        ? 'Analysis took too long and was stopped: the server is very busy or the file is unusually hard to decode. ' +
+          'Please try again later, or upload a shorter excerpt.'
+        : 'The server is busy analysing other uploads. Please try again in a few seconds.',
       headers: { 'Retry-After': String(RETRY_AFTER_S) },
     };
   }
   if (err instanceof multer.MulterError) return multerFailure(err, maxUploadBytes);
+  if (isRecord(err) && isFormError(err)) return { status: 400, message: MALFORMED, headers: {} };
   // Errors from Express/body parsing (http-errors) that declare themselves safe to show, e.g. a bad URL encoding.
   if (isRecord(err)) {
     const status = typeof err.status === 'number' ? err.status : typeof err.statusCode === 'number' ? err.statusCode : 0;
@@ -84,7 +111,7 @@ export function describeFailure(err: unknown, maxUploadBytes: number): Failure {
 function isClientGone(err: unknown): boolean {
   if (!isRecord(err)) return false;
   return (
-    err.code === 'ECONNRESET' || err.code === 'ECONNABORTED' ||
+    err.code === 'ECONNRESET' || err.code === 'ECONNABORTED' || err.code === 'aborted' ||
     (err.message === 'Request aborted' || err.message === 'Request closed')
   );
 }
@@ -102,8 +129,12 @@ export function errorHandler(maxUploadBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.destroyed && isClientGone(err)) return; // the client hung up mid-upload; nobody to answer
     const failure = describeFailure(err, maxUploadBytes);
-    if (failure.status >= 500 && failure.status !== 503) {
-      console.error(`[groovematch] ${req.method} ${req.originalUrl} failed:`, err);
+    res.locals.errorCode = isRecord(err) && typeof err.code === 'string' ? err.code.slice(0, 40) : undefined;
+    if (failure.status >= 500 && failure.status !== 503) logOf(res).error({ err }, 'request failed');
+    // An upload refused mid-send is otherwise read to its end and discarded (Node does that for keep-alive),
+    // which lets the client see the answer. Too large or of unknown length, the connection is closed instead.
+    if (!req.complete && (failure.status === 413 || req.get('content-length') === undefined)) {
+      res.setHeader('Connection', 'close');
     }
     if (res.headersSent) {
       // Too late for a status; let Express close the connection.
@@ -126,7 +157,7 @@ export function errorHandler(maxUploadBytes: number): ErrorRequestHandler {
     };
     res.render('error', locals, (renderErr: Error | null, html?: string) => {
       if (renderErr) {
-        console.error('[groovematch] error page failed to render:', renderErr);
+        logOf(res).error({ err: renderErr }, 'error page failed to render');
         res.type('text/plain; charset=utf-8').send(`${failure.status} ${failure.message}`);
         return;
       }

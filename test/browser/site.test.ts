@@ -66,6 +66,6 @@ it('a person uploads a song, sees best and worst matches with players, and downl
   const [download] = await Promise.all([page.waitForEvent('download'), page.click(`a[href="${href}"]`)]);
   expect(download.suggestedFilename()).toBe('pied_piper_download.csv');
   const csv = fs.readFileSync((await download.path())!, 'utf8');
-  expect(csv.split('\n')[0]).toBe('query_start_s,query_end_s,track_id,title,path,match_start_s,match_end_s,similarity,cluster');
+  expect(csv.split('\n')[0]).toBe('query_start_s,query_end_s,track_id,title,path,match_start_s,match_end_s,similarity,cluster,offset_s,rank');
   expect(csv.trim().split('\n').length).toBeGreaterThan(1);
 });

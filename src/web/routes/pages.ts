@@ -39,6 +39,7 @@ export function pagesRouter(cfg: UploadConfig): Router {
       k: out.k,
       result: out.result,
       csvUrl: out.csvUrl,
+      note: out.note,
     });
   });
 
