@@ -258,14 +258,6 @@ describe('resample', () => {
     expect(() => resample(x, 0, 22050)).toThrow(RangeError);
     expect(() => resample(x, 44100, Number.NaN)).toThrow(RangeError);
   });
-
-  it('resamples 4 minutes of 44.1 kHz in well under 0.5 s', () => {
-    const x = sine(440, 44100, 240);
-    resample(x.subarray(0, 44100), 44100, 22050); // warm up
-    const t0 = performance.now();
-    resample(x, 44100, 22050);
-    expect(performance.now() - t0).toBeLessThan(400);
-  });
 });
 
 // ---------- mono ----------

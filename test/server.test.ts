@@ -124,7 +124,8 @@ describe('the real server with a real catalogue', () => {
     expect(body.best.length).toBe(5);
     const timbre = await (await fetch(base + '/api/recommend', { method: 'POST', body: form({ mode: 'timbre' }) })).json();
     expect(timbre.best.map((t: { id: number }) => t.id)).not.toEqual(body.best.map((t: { id: number }) => t.id));
-    for (const fields of [{ mode: 'disco' }, { weights: 'groove=1' }, { weights: 'tempo=-1' }]) {
+    const bad: Record<string, string>[] = [{ mode: 'disco' }, { weights: 'groove=1' }, { weights: 'tempo=-1' }];
+    for (const fields of bad) {
       const r = await fetch(base + '/api/recommend', { method: 'POST', body: form(fields) });
       expect(r.status).toBe(400);
       expect((await r.json()).error).toMatch(/mode|block|weight/i);
