@@ -73,6 +73,10 @@ export function planCorpus(n: number, seed: number, styles: string[], kits: stri
   return clips;
 }
 
+function titleCase(style: string): string {
+  return style.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+}
+
 export async function writeCorpus(opts: CorpusOptions): Promise<CorpusRow[]> {
   const kits = opts.kits ?? KITS;
   const styles = opts.styles ?? styleNames();
@@ -90,7 +94,8 @@ export async function writeCorpus(opts: CorpusOptions): Promise<CorpusRow[]> {
     const bytes = format === 'wav'
       ? encodeWav(g.samples, sampleRate)
       : encodeMp3(g.samples, sampleRate, opts.kbps ?? 96, {
-        title: `${c.style} ${c.bpm} bpm (${c.kit}) ${g.label.pattern_id}`, artist: 'groovematch synth', album: `synth ${c.kit}`, genre: c.style, bpm: c.bpm,
+        title: `${titleCase(c.style)} groove ${i + 1}, ${c.bpm} BPM`, artist: `groovematch synth (${c.kit} kit)`,
+        album: 'groovematch demo grooves', genre: c.style, bpm: c.bpm,
       });
     writeFileSync(join(opts.outDir, path), bytes);
     const row: CorpusRow = { path, ...g.label };
