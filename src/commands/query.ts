@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { INDEX_KINDS, isIndexKind } from '../catalog/index-files.js';
+import { availableParallelism } from 'node:os';
 import { AnalysisPool } from '../features/pool.js';
+import type { BlockWeights } from '../features/types.js';
+import { DEFAULT_MODE, resolveWeights } from '../recommend/modes.js';
 import { openCatalogView } from '../recommend/catalog-view.js';
 import { recommendFrom } from '../recommend/query.js';
 import type { RecommendResult } from '../recommend/types.js';
@@ -35,13 +38,17 @@ function human(file: string, r: RecommendResult): string {
 
 export const queryCommand: Command = {
   help:
-    'groovematch query <files...> [--data DIR] [--k N] [--json] [--index annoy|hnsw|exact] [--search-k N]   find similar catalogue tracks',
+    'groovematch query <files...> [--data DIR] [--k N] [--json] [--mode rhythm|pattern|blend|timbre] [--weights tempo=0.2,...]\n' +
+    '    [--index annoy|hnsw|exact] [--search-k N] [--workers N]   find similar catalogue tracks',
   options: {
     ...DATA_OPTION,
     k: { type: 'string' },
     json: { type: 'boolean' },
     index: { type: 'string' },
     'search-k': { type: 'string' },
+    mode: { type: 'string' },
+    weights: { type: 'string' },
+    workers: { type: 'string' },
   },
   async run(v, files) {
     if (files.length === 0) throw new UsageError('query needs at least one audio file');
@@ -49,21 +56,36 @@ export const queryCommand: Command = {
     const index = v.index as string | undefined;
     if (index !== undefined && !isIndexKind(index)) throw new UsageError(`--index must be one of ${INDEX_KINDS.join(', ')}`);
     const searchK = v['search-k'] === undefined ? undefined : intOption(v, 'search-k', 0, 1, 2 ** 31 - 1);
-    // The recommender's two parts, opened here so the backend can be overridden per command; files are
-    // analysed one at a time, so one worker.
+    let ranking: { mode?: string; weights?: BlockWeights } = {};
+    if (v.mode !== undefined || v.weights !== undefined) {
+      try {
+        const mode = (v.mode as string | undefined) ?? DEFAULT_MODE;
+        ranking = { mode: v.weights ? `${mode}+custom` : mode, weights: resolveWeights(mode, v.weights as string | undefined) };
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
+    const workers = intOption(v, 'workers', availableParallelism(), 1, 64);
+    // The recommender's two parts, opened here so the backend can be overridden per command. Files are
+    // analysed in parallel in the pool and answered in the order given.
     const view = openCatalogView(dataDir(v), { index, searchK });
-    const pool = new AnalysisPool({ workers: 1 });
+    const pool = new AnalysisPool({ workers: Math.min(workers, files.length) });
+    const jobs = files.map((f) => {
+      const file = path.resolve(f);
+      const p = Promise.all([pool.analyse(file, { query: true }), sha256(file)]);
+      p.catch(() => undefined);
+      return { f, file, p };
+    });
     let failures = 0;
     try {
-      for (const f of files) {
-        const file = path.resolve(f);
+      for (const { f, file, p } of jobs) {
         try {
-          const [analysis, hash] = await Promise.all([pool.analyse(file), sha256(file)]);
-          const r = recommendFrom(view, analysis, { k, content_hash: hash });
+          const [analysis, hash] = await p;
+          const r = recommendFrom(view, analysis, { k, content_hash: hash, ...ranking });
           if (v.json) {
             const line = { file, tempo: r.query.tempo, tempo_confidence: r.query.tempo_confidence,
-              duration_s: r.query.duration_s, best: r.best, worst: r.worst, segments: r.segments,
-              excluded_track: r.excluded_track };
+              duration_s: r.query.duration_s, ranking: r.ranking, best: r.best, worst: r.worst,
+              alignments: r.alignments, segments: r.segments, excluded_track: r.excluded_track };
             process.stdout.write(JSON.stringify(line) + '\n');
           } else {
             process.stdout.write(human(f, r) + '\n');

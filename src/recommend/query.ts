@@ -60,9 +60,10 @@ function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: nu
 const RERANK_POOL = 10;
 
 /**
- * A track's similarity is the larger of its whole-track similarity and its segment agreement (how many of
- * the upload's windows line up with it at one offset, and how closely): an excerpt of a catalogue track
- * then ranks that track first even where the excerpt's overall groove differs from the whole song's.
+ * A track that contains the upload's material (most upload windows line up with it at one offset) ranks
+ * first, with the larger of its whole-track similarity and its segment agreement: an excerpt of a catalogue
+ * track then finds that track even where the excerpt's groove differs from the whole song's. Otherwise the
+ * whole-track similarity alone decides.
  */
 function withEvidence(
   view: CatalogView,
@@ -86,7 +87,7 @@ function withEvidence(
   const aligned = (t: TrackMatch) => (evidence.get(t.id)?.aligned ? 1 : 0);
   const scored = [...seen.values()].map((t) => {
     const e = evidence.get(t.id);
-    return e && e.score > t.similarity ? { ...t, similarity: round(e.score, 4) } : t;
+    return e?.aligned && e.score > t.similarity ? { ...t, similarity: round(e.score, 4) } : t;
   });
   // Tracks that contain the upload's material come first: that is what someone uploading an excerpt wants.
   return scored.sort((a, b) => aligned(b) - aligned(a) || b.similarity - a.similarity || a.id - b.id).slice(0, k);
@@ -105,7 +106,7 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
   const pool = k + RERANK_POOL;
   const ranked = exact
     ? exactRanking(view, analysis, pool, skip, { ...opts, weights })
-    : { best: nearest(view, q, pool, skip, false), worst: nearest(view, neg, k, skip, true) };
+    : { best: nearest(view, q, pool, skip, false), worst: nearest(view, neg, pool, skip, true) };
   const segments = matchSegments(view, analysis, skip);
   const qw = exact ? finalVector(analysis.vector, view.trackStats, BLOCKS, weights) : q;
   const best = withEvidence(view, ranked.best, segments.evidence, qw, weights, k, skip);
@@ -120,7 +121,8 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
       duration_s: round(analysis.duration_s, 1),
     },
     best,
-    worst: ranked.worst.slice(0, k),
+    // In a small catalogue the two ends can meet; a track is shown as one or the other.
+    worst: ranked.worst.filter((t) => !best.some((b) => b.id === t.id)).slice(0, k),
     segments: segments.rows,
     alignments,
     excluded_track: same ? { id: same.id, path: same.path, title: same.title } : null,

@@ -11,7 +11,11 @@ export const MATCHES_PER_WINDOW = 3;
 /** Catalogue windows examined per upload window when looking for a consistent offset. */
 export const CANDIDATES_PER_WINDOW = 20;
 
-/** Share of upload windows that must agree on one offset, and their mean similarity, to call it the same material. */
+/**
+ * Share of upload windows that must agree on one offset, and the agreement score (mean over all upload
+ * windows of the agreeing similarity), for a track to rank as containing the upload. Chosen by
+ * `groovematch eval --excerpts` on real recordings (docs/quality.md).
+ */
 export const ALIGNED_SHARE = 0.6;
 export const ALIGNED_SCORE = 0.6;
 
