@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCatalog } from '../src/catalog/build.js';
+import { segmentsCsv } from '../src/recommend/csv.js';
+import { createRecommender } from '../src/recommend/query.js';
+import type { Recommender } from '../src/recommend/types.js';
+import { encodeMp3, encodeWav, mulberry32, renderGroove } from '../src/synth/index.js';
+
+const SR = 22050;
+let dir: string;
+let rec: Recommender;
+const tracks: { file: string; samples: Float32Array }[] = [];
+
+/** A 60 s "song" in three sections of different grooves, so that where an excerpt comes from is knowable. */
+function song(i: number): Float32Array {
+  const parts = [['rock', 110], ['funk', 96], ['samba', 100], ['waltz', 120], ['house', 124], ['reggaeton', 92]] as const;
+  const out = new Float32Array(60 * SR);
+  for (let s = 0; s < 3; s++) {
+    const [style, bpm] = parts[(i + s * 2) % parts.length];
+    const g = renderGroove({ style, bpm: bpm + i, kit: ['acoustic', 'vintage', 'bright'][(i + s) % 3], seconds: 20, seed: 100 + i * 3 + s, sampleRate: SR });
+    out.set(g.samples, s * 20 * SR);
+  }
+  return out;
+}
+
+/** As a user would upload it: 20 s from an offset, gain change, noise, MP3 at 96 kbit/s. */
+function excerpt(x: Float32Array, offset: number, seed: number): Uint8Array {
+  const rand = mulberry32(seed);
+  const y = x.slice(Math.round(offset * SR), Math.round((offset + 20) * SR));
+  for (let j = 0; j < y.length; j++) y[j] = y[j] * 0.6 + (rand() * 2 - 1) * 0.01;
+  return encodeMp3(y, SR, 96);
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-segments-'));
+  fs.mkdirSync(path.join(dir, 'music'));
+  for (let i = 0; i < 5; i++) {
+    const samples = song(i);
+    const file = path.join(dir, 'music', `song-${i}.wav`);
+    fs.writeFileSync(file, encodeWav(samples, SR));
+    tracks.push({ file, samples });
+  }
+  await buildCatalog({ dirs: [path.join(dir, 'music')], dataDir: path.join(dir, 'data'), workers: 2 });
+  rec = createRecommender(path.join(dir, 'data'), { workers: 2 });
+});
+
+afterAll(async () => {
+  await rec?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('segments that line up', () => {
+  it('finds the source of a degraded 20 s excerpt and its offset within 2.5 s', async () => {
+    const rand = mulberry32(42);
+    let found = 0;
+    let aligned = 0;
+    const cases = 8;
+    for (let c = 0; c < cases; c++) {
+      const t = tracks[c % tracks.length];
+      const offset = Math.round(rand() * 40 * 10) / 10;
+      const file = path.join(dir, `excerpt-${c}.mp3`);
+      fs.writeFileSync(file, excerpt(t.samples, offset, c));
+      const r = rec.recommend(await rec.analyseFile(file), { k: 3 });
+      if (r.best[0]?.path === t.file) found++;
+      const a = r.alignments?.find((x) => x.path === t.file);
+      if (a && Math.abs(a.offset_s - offset) <= 2.5) aligned++;
+      // The CSV rows carry offset and rank, ordered by upload time, then rank.
+      const rows = r.segments;
+      for (let i = 1; i < rows.length; i++) {
+        expect(rows[i].query_start_s > rows[i - 1].query_start_s || rows[i].rank > rows[i - 1].rank).toBe(true);
+      }
+      expect(rows.every((s) => Math.abs(s.offset_s - (s.match_start_s - s.query_start_s)) < 0.051)).toBe(true);
+    }
+    expect(found).toBeGreaterThanOrEqual(cases - 1);
+    expect(aligned).toBeGreaterThanOrEqual(cases - 2);
+  });
+
+  it('an unrelated upload lines up with nothing and scores below a true excerpt', async () => {
+    const g = renderGroove({ style: 'five-four', bpm: 160, kit: 'lofi', seconds: 20, seed: 9, sampleRate: SR });
+    const file = path.join(dir, 'unrelated.wav');
+    fs.writeFileSync(file, encodeWav(g.samples, SR));
+    const r = rec.recommend(await rec.analyseFile(file), { k: 3 });
+    const src = path.join(dir, 'excerpt-src.mp3');
+    fs.writeFileSync(src, excerpt(tracks[0].samples, 12, 1));
+    const s = rec.recommend(await rec.analyseFile(src), { k: 3 });
+    expect(r.best[0].similarity).toBeLessThan(s.best[0].similarity);
+    expect(r.alignments?.filter((a) => a.windows / a.of >= 0.6 && a.similarity > 0.95) ?? []).toEqual([]);
+  });
+
+  it('writes the CSV with offset and rank columns', async () => {
+    const file = path.join(dir, 'csv.mp3');
+    fs.writeFileSync(file, excerpt(tracks[1].samples, 5, 3));
+    const r = rec.recommend(await rec.analyseFile(file), { k: 3 });
+    const lines = segmentsCsv(r.segments).trim().split('\n');
+    expect(lines[0]).toBe('query_start_s,query_end_s,track_id,title,path,match_start_s,match_end_s,similarity,cluster,offset_s,rank');
+    expect(lines.length).toBe(r.segments.length + 1);
+  });
+});
