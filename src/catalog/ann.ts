@@ -1,22 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import Annoy from 'annoy';
+import { IndexError, checkDim, checkK, statIndexFile, writeAtomically, type VectorIndex } from './index-common.js';
 
-/** Nearest-neighbour search over the final (L2-normalised) vectors. Ids are dense 0..size-1 = ann_id. */
-export interface VectorIndex {
-  readonly dim: number;
-  readonly size: number;
-  /** Nearest first; distance is Annoy's angular distance sqrt(2 - 2cos), in [0, 2]. */
-  query(v: Float32Array | readonly number[], k: number, searchK?: number): { ids: number[]; distances: number[] };
-  close(): void;
-}
-
-export class IndexError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IndexError';
-  }
-}
+export { IndexError, type VectorIndex } from './index-common.js';
+export { exactIndex } from './index-exact.js';
 
 /**
  * Measured on 100-d unit vectors, k = 10, searchK = k * trees * SEARCH_K_FACTOR (= 10,000), top-10 overlap
@@ -32,10 +19,6 @@ export function annoyNodeSize(dim: number): number {
   return 12 + 4 * dim;
 }
 
-function checkDim(dim: number): void {
-  if (!Number.isInteger(dim) || dim < 1) throw new IndexError(`invalid vector dimension ${dim}`);
-}
-
 /** A plain Array of exactly dim finite numbers: the addon silently ignores typed arrays and overflows on long ones. */
 function plain(v: Float32Array | readonly number[], dim: number, what: string): number[] {
   if (v.length !== dim) throw new IndexError(`${what} has length ${v.length}, expected ${dim}`);
@@ -46,10 +29,6 @@ function plain(v: Float32Array | readonly number[], dim: number, what: string): 
     out[i] = x;
   }
   return out;
-}
-
-function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 0) throw new IndexError(`k must be a non-negative integer, got ${k}`);
 }
 
 /**
@@ -74,38 +53,14 @@ export function buildAnnoyIndex(
   // Annoy writes no usable file for zero items; an empty catalogue has no index.
   if (n === 0) throw new IndexError(`cannot build an index of zero vectors (${file})`);
   annoy.build(trees);
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    if (!annoy.save(tmp)) throw new IndexError(`could not write index ${tmp}`);
-    const fd = fs.openSync(tmp, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-    fsyncDir(path.dirname(file));
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
+    writeAtomically(file, (tmp) => {
+      if (!annoy.save(tmp)) throw new IndexError(`could not write index ${tmp}`);
+    });
   } finally {
     annoy.unload();
   }
   return n;
-}
-
-function fsyncDir(dir: string): void {
-  // Makes the rename durable; not every platform lets a directory be opened, and that is not fatal.
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    /* best effort */
-  }
 }
 
 interface Layout {
@@ -119,23 +74,17 @@ interface Layout {
  * norm that must equal the squared norm of the dim floats that follow; a wrong dim misaligns both.
  */
 function inspect(file: string, dim: number): Layout {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new IndexError(`No index at ${file}: run \`groovematch index <dir>\` first`);
-  }
+  if (!fs.existsSync(file)) throw new IndexError(`No index at ${file}: run \`groovematch index <dir>\` first`);
   const rebuild = 'rebuild it with `groovematch index <dir>`';
+  const size = statIndexFile(file, rebuild);
   const s = annoyNodeSize(dim);
-  if (!st.isFile()) throw new IndexError(`Index ${file} is not a file`);
-  if (st.size === 0) throw new IndexError(`Index ${file} is empty: ${rebuild}`);
-  if (st.size % s !== 0) {
+  if (size % s !== 0) {
     throw new IndexError(
       `Index ${file} is truncated or not built for ${dim}-dimensional vectors ` +
-        `(${st.size} bytes is not a multiple of the ${s}-byte node): ${rebuild}`,
+        `(${size} bytes is not a multiple of the ${s}-byte node): ${rebuild}`,
     );
   }
-  const nodes = st.size / s;
+  const nodes = size / s;
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.alloc(s);
@@ -223,63 +172,3 @@ export function openAnnoyIndex(file: string, dim: number): VectorIndex {
 
 /** The contract name: the store's index backend is Annoy. */
 export const openIndex = openAnnoyIndex;
-
-/**
- * Brute-force cosine search with the same answers as Annoy (angular distance), for tests and as a
- * fallback for small or empty sets. Vectors are copied.
- */
-export function exactIndex(vectors: readonly Float32Array[] | Float32Array, dim: number): VectorIndex {
-  checkDim(dim);
-  let data: Float32Array;
-  if (vectors instanceof Float32Array) {
-    if (vectors.length % dim !== 0) throw new IndexError(`packed length ${vectors.length} is not a multiple of ${dim}`);
-    data = Float32Array.from(vectors);
-  } else {
-    data = new Float32Array(vectors.length * dim);
-    vectors.forEach((v, i) => data.set(plain(v, dim, `vector ${i}`), i * dim));
-  }
-  const size = data.length / dim;
-  const norms = new Float64Array(size);
-  for (let i = 0; i < size; i++) {
-    let s = 0;
-    for (let j = i * dim; j < (i + 1) * dim; j++) s += data[j] * data[j];
-    norms[i] = Math.sqrt(s);
-  }
-  let open = true;
-  return {
-    dim,
-    size,
-    query(v, k) {
-      if (!open) throw new IndexError('index is closed');
-      const q = plain(v, dim, 'query vector');
-      checkK(k);
-      const n = Math.min(k, size);
-      let qn = 0;
-      for (const x of q) qn += x * x;
-      qn = Math.sqrt(qn);
-      // Kept sorted ascending by distance (then id); n is small so insertion is cheap.
-      const ids: number[] = [];
-      const dist: number[] = [];
-      for (let i = 0; i < size && n > 0; i++) {
-        let dot = 0;
-        const o = i * dim;
-        for (let j = 0; j < dim; j++) dot += q[j] * data[o + j];
-        const nn = qn * norms[i];
-        const d = Math.sqrt(Math.max(0, 2 - 2 * (nn > 0 ? dot / nn : 0)));
-        if (ids.length === n && d >= dist[n - 1]) continue;
-        let at = ids.length === n ? n - 1 : ids.length;
-        while (at > 0 && dist[at - 1] > d) {
-          dist[at] = dist[at - 1];
-          ids[at] = ids[at - 1];
-          at--;
-        }
-        dist[at] = d;
-        ids[at] = i;
-      }
-      return { ids, distances: dist };
-    },
-    close() {
-      open = false;
-    },
-  };
-}
