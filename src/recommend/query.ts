@@ -9,7 +9,7 @@ import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
 import { round, similarityFromDistance } from './similarity.js';
-import type { Alignment, Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
+import type { Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
 
@@ -110,9 +110,11 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
   const segments = matchSegments(view, analysis, skip);
   const qw = exact ? finalVector(analysis.vector, view.trackStats, BLOCKS, weights) : q;
   const best = withEvidence(view, ranked.best, segments.evidence, qw, weights, k, skip);
+  // Only tracks that contain the upload's material: a groove that merely repeats lines up anywhere.
   const alignments = best
-    .map((t) => segments.evidence.get(t.id)?.alignment)
-    .filter((a): a is Alignment => !!a && a.windows >= 2);
+    .map((t) => segments.evidence.get(t.id))
+    .filter((e): e is TrackEvidence => !!e && e.aligned)
+    .map((e) => e.alignment);
   return {
     ranking: { mode: opts.mode ?? (exact ? 'custom' : DEFAULT_MODE), weights, search: exact ? 'exact' : 'index' },
     query: {

@@ -171,7 +171,7 @@ export function createServingRecommender(dataDir: string, opts: ServingOptions =
 
   return {
     analyseFile: (file: string, call: CallOptions = {}) =>
-      pool.analyse(file, { maxSeconds: opts.maxSeconds }, { deadlineMs: opts.deadlineMs, ...call }),
+      pool.analyse(file, { maxSeconds: opts.maxSeconds, query: true }, { deadlineMs: opts.deadlineMs, ...call }),
     recommend: (analysis, o) => using((view) => recommendFrom(view, analysis, o)),
     trackAudioPath: (id) => using((view) => view.catalog.trackById(id)?.path ?? null),
     info: () => current.info,
