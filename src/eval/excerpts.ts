@@ -145,7 +145,7 @@ export function formatExcerptReport(r: ExcerptReport, dirs: string[]): string {
     '### Excerpt retrieval',
     '',
     `- catalogue: ${r.tracks} whole tracks from ${dirs.join(', ')}`,
-    `- queries: ${r.queries} excerpts of 20 s at random offsets, gain −6…+3 dB, noise at −40 dBFS, MP3 96 kbit/s`,
+    `- queries: ${r.queries} excerpts of 20 s at random offsets, gain −6…+3 dB, white noise at about −45 dBFS RMS, MP3 96 kbit/s`,
     '',
     '| hit@1 | offset within 2.5 s | median offset error | median query time | source similarity (median) | best similarity of unrelated uploads (max) |',
     '|---|---|---|---|---|---|',
