@@ -18,6 +18,9 @@ export const CANDIDATES_PER_WINDOW = 20;
  */
 export const ALIGNED_SHARE = 0.6;
 export const ALIGNED_SCORE = 0.6;
+/** The winner's agreeing windows must average this similarity and beat the runner-up's by this margin. */
+export const ALIGNED_SIMILARITY = 0.75;
+export const ALIGNED_MARGIN = 0.01;
 
 interface Hit {
   window: number;
@@ -128,6 +131,20 @@ function align(hits: Hit[], windows: number, hop: number): TrackEvidence {
 }
 
 /**
+ * A repeating groove lines up with many tracks at many offsets; the track an excerpt was cut from lines up
+ * better than any other. So at most one track is marked as containing the upload: the best-agreeing one,
+ * and only when it agrees clearly better than the runner-up.
+ */
+function keepClearWinner(evidence: Map<number, TrackEvidence>): void {
+  const ranked = [...evidence.values()].filter((e) => e.aligned).sort((a, b) => b.alignment.similarity - a.alignment.similarity);
+  for (const e of ranked.slice(1)) e.aligned = false;
+  const [first, second] = ranked;
+  if (first && (first.alignment.similarity < ALIGNED_SIMILARITY || (second && first.alignment.similarity - second.alignment.similarity < ALIGNED_MARGIN))) {
+    first.aligned = false;
+  }
+}
+
+/**
  * Each upload window's nearest catalogue windows (the CSV rows, grouped into rhythm clusters by k-means
  * over the matched windows' vectors), and per track the offset its matching windows agree on.
  */
@@ -163,5 +180,6 @@ export function matchSegments(view: CatalogView, analysis: Analysis, skip: numbe
   }
   const evidence = new Map<number, TrackEvidence>();
   for (const [id, hits] of byTrack) evidence.set(id, align(hits, perWindow.length, view.hop_s));
+  keepClearWinner(evidence);
   return { rows, evidence };
 }
