@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { chanceLevel, identity, oneNnAccuracy, precisionAtK, rankByCosine, tempoAccuracy } from '../src/eval/metrics.js';
+
+describe('eval metrics', () => {
+  it('precision, 1-NN and chance on a case worked by hand', () => {
+    const items = ['a', 'a', 'b', 'b', 'c'];
+    const rankings = [
+      [0, 2, 1],
+      [4, 3, 2],
+    ];
+    expect(precisionAtK(rankings, ['a', 'b'], items, 3)).toBeCloseTo((2 / 3 + 2 / 3) / 2, 10);
+    expect(oneNnAccuracy(rankings, ['a', 'b'], items)).toBe(0.5);
+    expect(chanceLevel(items)).toBeCloseTo(0.16 + 0.16 + 0.04, 10);
+  });
+
+  it('identity scores hit@1, hit@10 and reciprocal rank', () => {
+    const r = identity([[3, 1, 2], [1, 3, 2], Array.from({ length: 20 }, (_, i) => i)], [3, 3, 15]);
+    expect(r.hit1).toBeCloseTo(1 / 3, 10);
+    expect(r.hit10).toBeCloseTo(2 / 3, 10);
+    expect(r.mrr).toBeCloseTo((1 + 1 / 2 + 1 / 16) / 3, 10);
+  });
+
+  it('tempo ACC1 and ACC2 follow the ±4 % and octave rules', () => {
+    const r = tempoAccuracy([120, 60, 125, 181, 100], [120, 120, 120, 60, 120]);
+    expect(r.acc1).toBeCloseTo(1 / 5, 10);
+    expect(r.acc2).toBeCloseTo(3 / 5, 10);
+  });
+
+  it('ranking by cosine leaves the query item out and orders by angle', () => {
+    const items = [Float32Array.of(1, 0), Float32Array.of(0, 1), Float32Array.of(1, 1), Float32Array.of(-1, 0)];
+    expect(rankByCosine(Float32Array.of(1, 0.1), items, 0)).toEqual([2, 1, 3]);
+  });
+});
