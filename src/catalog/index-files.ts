@@ -69,7 +69,10 @@ export function openIndexFile(
   const rebuild = `run \`groovematch index <dir> --index ${kind} --data ${dataDir}\``;
   if (!fs.existsSync(file)) throw new IndexError(`No ${kind} index at ${file}: ${rebuild}`);
   if (kind === 'exact') return openExactIndex(file, dim, rebuild);
-  if (kind === 'hnsw') return openHnswIndex(file, dim, { rebuild });
+  if (kind === 'hnsw') {
+    const f32 = path.join(dataDir, indexFileName('exact', part));
+    return openHnswIndex(file, dim, { rebuild, fallback: () => openExactIndex(f32, dim, rebuild) });
+  }
   const index = openAnnoyIndex(file, dim);
   const searchK = opts.searchK;
   if (searchK === undefined) return index;

@@ -116,11 +116,15 @@ function inspect(file: string, dim: number, rebuild: string): number {
   }
 }
 
-/** Open (mmap) an index written by buildHnswIndex. Throws IndexError with a fix-it message. */
+/**
+ * Open (mmap) an index written by buildHnswIndex. Throws IndexError with a fix-it message. `fallback`
+ * (opened on first need) answers the rare query HNSW cannot fill: k close to the size, with a node the
+ * graph does not reach.
+ */
 export function openHnswIndex(
   file: string,
   dim: number,
-  opts: { expansionSearch?: number; rebuild?: string } = {},
+  opts: { expansionSearch?: number; rebuild?: string; fallback?: () => VectorIndex } = {},
 ): VectorIndex {
   checkDim(dim);
   const rebuild = opts.rebuild ?? 'rebuild it with `groovematch index <dir> --index hnsw`';
@@ -132,6 +136,7 @@ export function openHnswIndex(
     throw new IndexError(`usearch could not map ${file} (${(err as Error).message}): ${rebuild}`);
   }
   if (index.size() !== rows) throw new IndexError(`Index ${file}: usearch sees ${index.size()} items, the file says ${rows}`);
+  let exact: VectorIndex | undefined;
   return {
     dim,
     size: rows,
@@ -143,6 +148,10 @@ export function openHnswIndex(
       if (n === 0) return { ids: [], distances: [] };
       // One thread: usearch would otherwise start a thread per core for a single query.
       const r = index.search(q, n, 1);
+      if (r.keys.length < n && opts.fallback) {
+        exact ??= opts.fallback();
+        return exact.query(q, n);
+      }
       const ids: number[] = [];
       const distances: number[] = [];
       // usearch's cos distance is 1 - cos; the rest of the code speaks angular sqrt(2 - 2cos).
@@ -155,6 +164,7 @@ export function openHnswIndex(
     close() {
       // usearch has no unmap call; dropping the last reference lets its finaliser unmap the file.
       index = null;
+      exact?.close();
     },
   };
 }
