@@ -1,14 +1,5 @@
-/** A small deterministic PRNG so the same matches always get the same cluster numbers. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The synthesiser's seeded PRNG, so the same matches always get the same cluster numbers.
+import { mulberry32 } from '../synth/random.js';
 
 function dist2(a: Float32Array, b: Float32Array): number {
   let s = 0;
