@@ -16,6 +16,7 @@ import { buildCatalog, formatSummary } from '../src/catalog/build.js';
 import { progressReporter } from '../src/catalog/progress.js';
 import { isUnder, scanAudio } from '../src/catalog/scan.js';
 import { Catalog, META, SCHEMA_VERSION, blobToVector, vectorToBlob } from '../src/catalog/store.js';
+import { gaussian, rng } from './helpers/random.js';
 
 let dir: string;
 beforeEach(() => {
@@ -24,18 +25,6 @@ beforeEach(() => {
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function gaussian(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-}
 
 function randomVector(r: () => number, dim: number, unit = false): Float32Array {
   const v = new Float32Array(dim);

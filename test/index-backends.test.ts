@@ -14,6 +14,7 @@ import type { Analysis } from '../src/features/types.js';
 import { FEATURE_VERSION, VECTOR_LENGTH } from '../src/features/vector.js';
 import { CatalogError, openCatalogView } from '../src/recommend/catalog-view.js';
 import { createRecommender, recommendFrom } from '../src/recommend/query.js';
+import { gaussian, rng } from './helpers/random.js';
 
 let dir: string;
 beforeEach(() => {
@@ -22,18 +23,6 @@ beforeEach(() => {
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function gaussian(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-}
 
 function unit(v: Float32Array): Float32Array {
   const n = Math.hypot(...v);
