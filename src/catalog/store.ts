@@ -127,6 +127,18 @@ export class Catalog {
     return new Catalog(db, dir);
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Lookups run once per candidate of every query window: compile each statement once, not per call. */
+  private cached(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -195,34 +207,32 @@ export class Catalog {
   }
 
   trackById(id: number): TrackRow | undefined {
-    return toTrack(this.db.prepare(`SELECT ${TRACK_COLS} FROM tracks WHERE id = ?`).get(id) as Raw | undefined);
+    return toTrack(this.cached(`SELECT ${TRACK_COLS} FROM tracks WHERE id = ?`).get(id) as Raw | undefined);
   }
 
   trackByPath(p: string): TrackRow | undefined {
-    return toTrack(this.db.prepare(`SELECT ${TRACK_COLS} FROM tracks WHERE path = ?`).get(p) as Raw | undefined);
+    return toTrack(this.cached(`SELECT ${TRACK_COLS} FROM tracks WHERE path = ?`).get(p) as Raw | undefined);
   }
 
   /** Lowest id among tracks with these bytes (copies may exist under several paths). */
   trackByHash(hash: string): TrackRow | undefined {
     return toTrack(
-      this.db.prepare(`SELECT ${TRACK_COLS} FROM tracks WHERE hash = ? ORDER BY id LIMIT 1`).get(hash) as
+      this.cached(`SELECT ${TRACK_COLS} FROM tracks WHERE hash = ? ORDER BY id LIMIT 1`).get(hash) as
         | Raw
         | undefined,
     );
   }
 
   trackByAnnId(annId: number): TrackRow | undefined {
-    return toTrack(this.db.prepare(`SELECT ${TRACK_COLS} FROM tracks WHERE ann_id = ?`).get(annId) as Raw | undefined);
+    return toTrack(this.cached(`SELECT ${TRACK_COLS} FROM tracks WHERE ann_id = ?`).get(annId) as Raw | undefined);
   }
 
   segmentByAnnId(annId: number): SegmentRow | undefined {
     return toSegment(
-      this.db
-        .prepare(
-          `SELECT s.id, s.track_id, s.start_s, s.end_s, s.tempo, s.vector, s.ann_id, t.title, t.path
-           FROM segments s JOIN tracks t ON t.id = s.track_id WHERE s.ann_id = ?`,
-        )
-        .get(annId) as Raw | undefined,
+      this.cached(
+        `SELECT s.id, s.track_id, s.start_s, s.end_s, s.tempo, s.vector, s.ann_id, t.title, t.path
+         FROM segments s JOIN tracks t ON t.id = s.track_id WHERE s.ann_id = ?`,
+      ).get(annId) as Raw | undefined,
     );
   }
 
