@@ -22,18 +22,10 @@ export const ALIGNED_SCORE = 0.6;
 export const ALIGNED_SIMILARITY = 0.75;
 export const ALIGNED_MARGIN = 0.01;
 
-interface Hit {
+/** A candidate catalogue window for one upload window, before it becomes a CSV row. */
+interface Hit extends Omit<SegmentMatch, 'cluster' | 'offset_s'> {
   window: number;
-  query_start_s: number;
-  query_end_s: number;
-  track_id: number;
-  title: string | null;
-  path: string;
-  match_start_s: number;
-  match_end_s: number;
-  similarity: number;
   vector: Float32Array;
-  rank: number;
 }
 
 /** Per track: how strongly the upload's windows agree on one offset into it. */
@@ -105,11 +97,10 @@ function align(hits: Hit[], windows: number, hop: number): TrackEvidence {
     osum += w * (g.match_start_s - g.query_start_s);
   }
   const offset = wsum > 0 ? osum / wsum : best.offset;
-  const inside = agreeing;
-  const qStart = Math.min(...inside.map((g) => g.query_start_s));
-  const qEnd = Math.max(...inside.map((g) => g.query_end_s));
+  const qStart = Math.min(...agreeing.map((g) => g.query_start_s));
+  const qEnd = Math.max(...agreeing.map((g) => g.query_end_s));
   const first = hits[0];
-  const agreeingWindows = new Set(inside.map((g) => g.window)).size;
+  const agreeingWindows = new Set(agreeing.map((g) => g.window)).size;
   const score = best.support / Math.max(1, windows);
   return {
     aligned: agreeingWindows >= Math.max(2, Math.ceil(ALIGNED_SHARE * windows)) && score >= ALIGNED_SCORE,
@@ -123,9 +114,9 @@ function align(hits: Hit[], windows: number, hop: number): TrackEvidence {
       query_end_s: round(qEnd, 1),
       match_start_s: round(Math.max(0, qStart + offset), 1),
       match_end_s: round(qEnd + offset, 1),
-      windows: new Set(inside.map((g) => g.window)).size,
+      windows: new Set(agreeing.map((g) => g.window)).size,
       of: windows,
-      similarity: round(best.support / Math.max(1, new Set(inside.map((g) => g.window)).size), 4),
+      similarity: round(best.support / Math.max(1, new Set(agreeing.map((g) => g.window)).size), 4),
     },
   };
 }
