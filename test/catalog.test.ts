@@ -16,6 +16,7 @@ import { buildCatalog, formatSummary } from '../src/catalog/build.js';
 import { progressReporter } from '../src/catalog/progress.js';
 import { isUnder, scanAudio } from '../src/catalog/scan.js';
 import { Catalog, META, SCHEMA_VERSION, blobToVector, vectorToBlob } from '../src/catalog/store.js';
+import { encodeWav } from '../src/synth/wav.js';
 import { gaussian, rng } from './helpers/random.js';
 
 let dir: string;
@@ -436,29 +437,16 @@ describe('buildCatalog without decoding', () => {
 function clickWav(file: string, bpm: number, seconds: number, seed: number): void {
   const rate = 22050;
   const r = rng(seed);
-  const pcm = new Int16Array(rate * seconds);
+  const x = new Float32Array(rate * seconds);
   const beat = 60 / bpm;
-  for (let i = 0; i < pcm.length; i++) {
+  for (let i = 0; i < x.length; i++) {
     const t = i / rate;
     const sinceBeat = t % beat;
     const sinceHalf = t % (beat / 2);
-    const x = Math.exp(-sinceBeat * 30) * Math.sin(2 * Math.PI * 60 * sinceBeat) * 0.8 + Math.exp(-sinceHalf * 80) * (r() - 0.5) * 0.4;
-    pcm[i] = Math.round(Math.max(-1, Math.min(1, x)) * 32767);
+    const v = Math.exp(-sinceBeat * 30) * Math.sin(2 * Math.PI * 60 * sinceBeat) * 0.8 + Math.exp(-sinceHalf * 80) * (r() - 0.5) * 0.4;
+    x[i] = Math.max(-1, Math.min(1, v));
   }
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + pcm.byteLength, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(pcm.byteLength, 40);
-  fs.writeFileSync(file, Buffer.concat([h, Buffer.from(pcm.buffer)]));
+  fs.writeFileSync(file, encodeWav(x, rate));
 }
 
 describe('buildCatalog end to end', () => {
