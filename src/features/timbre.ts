@@ -37,13 +37,20 @@ export function mfcc(spec: MelSpectrogram, nCoeffs = N_MFCC): Float32Array {
 
 /** Mean and standard deviation of each MFCC over time: 2 × nCoeffs numbers. */
 export function mfccStats(spec: MelSpectrogram, nCoeffs = N_MFCC): Float32Array {
-  const c = mfcc(spec, nCoeffs);
-  const frames = spec.frames;
+  return coefficientStats(mfcc(spec, nCoeffs), 0, spec.frames, nCoeffs);
+}
+
+/**
+ * Mean and standard deviation of frames [from, to) of precomputed MFCCs: a frame's coefficients do not
+ * depend on the window it is in, so overlapping segment windows share one MFCC pass.
+ */
+export function coefficientStats(c: Float32Array, from: number, to: number, nCoeffs = N_MFCC): Float32Array {
+  const frames = to - from;
   const out = new Float32Array(2 * nCoeffs);
   for (let k = 0; k < nCoeffs; k++) {
     let s = 0;
     let sq = 0;
-    for (let t = 0; t < frames; t++) {
+    for (let t = from; t < to; t++) {
       const v = c[t * nCoeffs + k];
       s += v;
       sq += v * v;

@@ -13,7 +13,7 @@ import {
 } from './rhythm.js';
 import type { Block } from './standardise.js';
 import { estimateTempo } from './tempo.js';
-import { N_MFCC, mfccStats } from './timbre.js';
+import { N_MFCC, coefficientStats, mfcc } from './timbre.js';
 import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
@@ -57,7 +57,7 @@ export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
 /** Rhythm first: what the indexes are built with (the `rhythm` mode). Chosen by `groovematch eval`. */
 export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.15, pattern: 0.25, bar: 0.15, lag: 0.45, timbre: 0 };
 
-function describeFrames(spec: MelSpectrogram, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
+function describeFrames(spec: MelSpectrogram, timbre: Float32Array, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
   const env = onsetEnvelopes(spec);
   const tempo = estimateTempo(env.bands[N_ENVELOPES - 1], env.fps, tempoOpts);
   const parts = [
@@ -65,7 +65,7 @@ function describeFrames(spec: MelSpectrogram, tempoOpts?: { priorBpm: number; pr
     beatAutocorrelation(env.bands, tempo.period, env.fps),
     barPattern(env.bands, tempo.period),
     lagAutocorrelation(env.bands, env.fps),
-    mfccStats(spec),
+    timbre,
   ];
   const vector = new Float32Array(VECTOR_LENGTH);
   let o = 0;
@@ -105,13 +105,17 @@ export interface DescribeOptions {
 export function describe(samples: Float32Array, sampleRate: number, opts: DescribeOptions = {}): Analysis {
   const duration = samples.length / sampleRate;
   const spec = melSpectrogram(samples, sampleRate);
-  const whole = describeFrames(spec);
+  const coeffs = mfcc(spec);
+  const whole = describeFrames(spec, coefficientStats(coeffs, 0, spec.frames));
   const segments: SegmentAnalysis[] = segmentStarts(duration, SEGMENT_WINDOW_S, opts.hop ?? SEGMENT_HOP_S).map((start) => {
     const end = Math.min(duration, start + SEGMENT_WINDOW_S);
     const from = Math.round(start * spec.fps);
     const to = Math.min(spec.frames, Math.round(end * spec.fps));
     // A 10 s window holds few bars; the track's tempo guides the segment's choice between octaves.
-    const seg = describeFrames(sliceFrames(spec, from, to), { priorBpm: whole.tempo.bpm, priorOctaves: 0.4 });
+    const seg = describeFrames(sliceFrames(spec, from, to), coefficientStats(coeffs, from, to), {
+      priorBpm: whole.tempo.bpm,
+      priorOctaves: 0.4,
+    });
     return { start_s: round1(start), end_s: round1(end), tempo: seg.tempo.bpm, vector: seg.vector };
   });
   return {
