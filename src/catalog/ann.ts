@@ -172,5 +172,3 @@ export function openAnnoyIndex(file: string, dim: number): VectorIndex {
   };
 }
 
-/** The contract name: the store's index backend is Annoy. */
-export const openIndex = openAnnoyIndex;

@@ -11,7 +11,6 @@ export const ONSET_BANDS_HZ: readonly (readonly [number, number])[] = [
   [1500, 5000],
   [5000, 11025],
 ];
-export const BAND_NAMES = ['kick', 'low', 'mid', 'himid', 'high'] as const;
 
 export interface OnsetEnvelopes {
   /**

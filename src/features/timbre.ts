@@ -35,13 +35,8 @@ export function mfcc(spec: MelSpectrogram, nCoeffs = N_MFCC): Float32Array {
   return out;
 }
 
-/** Mean and standard deviation of each MFCC over time: 2 × nCoeffs numbers. */
-export function mfccStats(spec: MelSpectrogram, nCoeffs = N_MFCC): Float32Array {
-  return coefficientStats(mfcc(spec, nCoeffs), 0, spec.frames, nCoeffs);
-}
-
 /**
- * Mean and standard deviation of frames [from, to) of precomputed MFCCs: a frame's coefficients do not
+ * Mean and standard deviation of each MFCC over frames [from, to): 2 × nCoeffs numbers, from precomputed MFCCs: a frame's coefficients do not
  * depend on the window it is in, so overlapping segment windows share one MFCC pass.
  */
 export function coefficientStats(c: Float32Array, from: number, to: number, nCoeffs = N_MFCC): Float32Array {
