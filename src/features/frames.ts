@@ -1,4 +1,4 @@
-import FFT from 'fft.js';
+import { PowerSpectrum } from './fft.js';
 import { melFilterbank, type MelFilter } from './mel.js';
 
 /** Analysis settings shared by every descriptor, so all of them come from one STFT pass. */
@@ -40,6 +40,48 @@ function bank(sampleRate: number, c: StftConfig): MelFilter[] {
   return b;
 }
 
+interface FlatBank {
+  /** Filter m's weights are weights[offsets[m] ..] for FFT bins bins[m] .. bins[m] + counts[m] − 1. */
+  offsets: Int32Array;
+  bins: Int32Array;
+  counts: Int32Array;
+  weights: Float64Array;
+}
+
+const flatCache = new Map<string, FlatBank>();
+
+/** The filterbank packed into flat typed arrays: the per-frame loop reads no objects (a third of its time). */
+function flatBank(sampleRate: number, c: StftConfig): FlatBank {
+  const key = `${sampleRate}/${c.nFft}/${c.nMels}/${c.fMin}`;
+  let f = flatCache.get(key);
+  if (!f) {
+    const filters = bank(sampleRate, c);
+    const total = filters.reduce((n, x) => n + x.weights.length, 0);
+    f = { offsets: new Int32Array(c.nMels), bins: new Int32Array(c.nMels), counts: new Int32Array(c.nMels), weights: new Float64Array(total) };
+    let o = 0;
+    filters.forEach((x, m) => {
+      f!.offsets[m] = o;
+      f!.bins[m] = x.start;
+      f!.counts[m] = x.weights.length;
+      f!.weights.set(x.weights, o);
+      o += x.weights.length;
+    });
+    flatCache.set(key, f);
+  }
+  return f;
+}
+
+const ffts = new Map<number, PowerSpectrum>();
+
+function fftOf(size: number): PowerSpectrum {
+  let f = ffts.get(size);
+  if (!f) {
+    f = new PowerSpectrum(size);
+    ffts.set(size, f);
+  }
+  return f;
+}
+
 function hann(n: number): Float64Array {
   const w = new Float64Array(n);
   for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
@@ -53,28 +95,33 @@ function hann(n: number): Float64Array {
 export function melSpectrogram(samples: Float32Array, sampleRate: number, cfg: StftConfig = DEFAULT_STFT): MelSpectrogram {
   const { nFft, hop, nMels } = cfg;
   const filters = bank(sampleRate, cfg);
+  const { offsets, bins, counts, weights } = flatBank(sampleRate, cfg);
   const frames = Math.max(1, 1 + Math.floor(samples.length / hop));
   const db = new Float32Array(frames * nMels);
-  const fft = new FFT(nFft);
+  const fft = fftOf(nFft);
   const win = hann(nFft);
-  const frame = new Float64Array(nFft);
-  const spec = new Float64Array(2 * nFft);
   const power = new Float64Array(nFft / 2 + 1);
   const half = nFft / 2;
+  const len = samples.length;
   let maxDb = -Infinity;
   for (let t = 0; t < frames; t++) {
     const offset = t * hop - half;
-    for (let i = 0; i < nFft; i++) {
-      const j = offset + i;
-      frame[i] = j >= 0 && j < samples.length ? samples[j] * win[i] : 0;
+    const frame = fft.input();
+    if (offset >= 0 && offset + nFft <= len) {
+      for (let i = 0; i < nFft; i++) frame[i] = samples[offset + i] * win[i];
+    } else {
+      for (let i = 0; i < nFft; i++) {
+        const j = offset + i;
+        frame[i] = j >= 0 && j < len ? samples[j] * win[i] : 0;
+      }
     }
-    fft.realTransform(spec, frame);
-    for (let k = 0; k <= half; k++) power[k] = spec[2 * k] * spec[2 * k] + spec[2 * k + 1] * spec[2 * k + 1];
+    fft.power(power);
     const row = t * nMels;
     for (let m = 0; m < nMels; m++) {
-      const f = filters[m];
       let e = 0;
-      for (let i = 0; i < f.weights.length; i++) e += f.weights[i] * power[f.start + i];
+      const o = offsets[m];
+      const b = bins[m];
+      for (let i = 0, c = counts[m]; i < c; i++) e += weights[o + i] * power[b + i];
       const v = 10 * Math.log10(e + 1e-10);
       db[row + m] = v;
       if (v > maxDb) maxDb = v;

@@ -1,5 +1,5 @@
-import { melSpectrogram, sliceFrames, type MelSpectrogram } from './frames.js';
-import { onsetEnvelopes } from './onset.js';
+import { melSpectrogram } from './frames.js';
+import { onsetEnvelopes, sliceEnvelopes, type OnsetEnvelopes } from './onset.js';
 import {
   BAR_STEPS,
   LAG_ENVELOPES,
@@ -17,7 +17,7 @@ import { N_MFCC, coefficientStats, mfcc } from './timbre.js';
 import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
-export const FEATURE_VERSION = 'gm4';
+export const FEATURE_VERSION = 'gm5';
 
 export const SEGMENT_WINDOW_S = 10;
 export const SEGMENT_HOP_S = 5;
@@ -57,8 +57,7 @@ export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
 /** Rhythm first: what the indexes are built with (the `rhythm` mode). Chosen by `groovematch eval`. */
 export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.15, pattern: 0.25, bar: 0.15, lag: 0.45, timbre: 0 };
 
-function describeFrames(spec: MelSpectrogram, timbre: Float32Array, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
-  const env = onsetEnvelopes(spec);
+function describeFrames(env: OnsetEnvelopes, timbre: Float32Array, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
   const tempo = estimateTempo(env.bands[N_ENVELOPES - 1], env.fps, tempoOpts);
   const parts = [
     tempoCode(tempo.bpm),
@@ -106,13 +105,15 @@ export function describe(samples: Float32Array, sampleRate: number, opts: Descri
   const duration = samples.length / sampleRate;
   const spec = melSpectrogram(samples, sampleRate);
   const coeffs = mfcc(spec);
-  const whole = describeFrames(spec, coefficientStats(coeffs, 0, spec.frames));
+  // Onsets are detected once; every window reads its span of the same envelopes, like its MFCCs.
+  const env = onsetEnvelopes(spec);
+  const whole = describeFrames(env, coefficientStats(coeffs, 0, spec.frames));
   const segments: SegmentAnalysis[] = segmentStarts(duration, SEGMENT_WINDOW_S, opts.hop ?? SEGMENT_HOP_S).map((start) => {
     const end = Math.min(duration, start + SEGMENT_WINDOW_S);
     const from = Math.round(start * spec.fps);
     const to = Math.min(spec.frames, Math.round(end * spec.fps));
     // A 10 s window holds few bars; the track's tempo guides the segment's choice between octaves.
-    const seg = describeFrames(sliceFrames(spec, from, to), coefficientStats(coeffs, from, to), {
+    const seg = describeFrames(sliceEnvelopes(env, from, to), coefficientStats(coeffs, from, to), {
       priorBpm: whole.tempo.bpm,
       priorOctaves: 0.4,
     });

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { lagProducts } from '../src/features/acf.js';
+import { PowerSpectrum } from '../src/features/fft.js';
+
+function directLagProducts(x: Float32Array, maxLag: number): number[] {
+  const out: number[] = [];
+  for (let lag = 0; lag <= maxLag; lag++) {
+    let s = 0;
+    for (let i = 0; i + lag < x.length; i++) s += x[i] * x[i + lag];
+    out.push(s);
+  }
+  return out;
+}
+
+function noise(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31 - 0.5;
+  });
+}
+
+describe('lagProducts', () => {
+  // Short lags take the direct sum, long ones the FFT path; both must equal the definition.
+  for (const [n, maxLag] of [[50, 3], [861, 40], [861, 516], [3000, 2999]] as const) {
+    it(`equals the direct sum for n=${n}, maxLag=${maxLag}`, () => {
+      const x = noise(n, n + maxLag);
+      const want = directLagProducts(x, maxLag);
+      const got = lagProducts(x, maxLag);
+      expect(got.length).toBe(maxLag + 1);
+      for (let lag = 0; lag <= maxLag; lag++) expect(Math.abs(got[lag] - want[lag])).toBeLessThan(1e-9 * want[0]);
+    });
+  }
+
+  it('has no wrap-around: a single pulse correlates with nothing at any non-zero lag', () => {
+    const x = new Float32Array(1000);
+    x[999] = 1;
+    x[0] = 1;
+    const r = lagProducts(x, 998);
+    expect(r[0]).toBeCloseTo(2, 9);
+    for (let lag = 1; lag <= 998; lag++) expect(Math.abs(r[lag])).toBeLessThan(1e-9);
+  });
+});
+
+describe('PowerSpectrum', () => {
+  it('puts a bin-centred sine in its bin with the DFT power', () => {
+    const n = 1024;
+    const fft = new PowerSpectrum(n);
+    const frame = fft.input();
+    for (let i = 0; i < n; i++) frame[i] = Math.cos((2 * Math.PI * 37 * i) / n);
+    const power = new Float64Array(n / 2 + 1);
+    fft.power(power);
+    // A unit cosine on bin k has |X[k]| = n/2 and nothing elsewhere.
+    expect(power[37]).toBeCloseTo((n / 2) ** 2, -2);
+    let rest = 0;
+    for (let k = 0; k <= n / 2; k++) if (k !== 37) rest = Math.max(rest, power[k]);
+    expect(rest).toBeLessThan(1e-6 * power[37]);
+  });
+
+  it('matches a direct DFT on noise, including DC and Nyquist', () => {
+    const n = 64;
+    const fft = new PowerSpectrum(n);
+    const x = noise(n, 7);
+    fft.input().set(x);
+    const power = new Float64Array(n / 2 + 1);
+    fft.power(power);
+    for (let k = 0; k <= n / 2; k++) {
+      let re = 0;
+      let im = 0;
+      for (let i = 0; i < n; i++) {
+        re += x[i] * Math.cos((2 * Math.PI * k * i) / n);
+        im -= x[i] * Math.sin((2 * Math.PI * k * i) / n);
+      }
+      expect(power[k]).toBeCloseTo(re * re + im * im, 3);
+    }
+  });
+
+  it('refuses sizes it cannot transform', () => {
+    expect(() => new PowerSpectrum(1000)).toThrow(RangeError);
+    expect(() => new PowerSpectrum(16)).toThrow(RangeError);
+  });
+});
