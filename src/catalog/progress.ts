@@ -24,7 +24,7 @@ type Out = Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean; columns?: numb
  * Progress for the build. On a terminal: one bar redrawn in place (at most 10 times a second).
  * Otherwise (logs, CI): a plain line every 10 % or 30 s, so a log does not fill up with redraws.
  */
-export function progressReporter(out: Out = process.stderr): { update(p: BuildProgress): void; end(): void } {
+export function progressReporter(out: Out = process.stderr, verb = 'analysed'): { update(p: BuildProgress): void; end(): void } {
   const tty = !!out.isTTY;
   let lastDraw = 0;
   let lastPct = -1;
@@ -46,7 +46,7 @@ export function progressReporter(out: Out = process.stderr): { update(p: BuildPr
         drawn = true;
       } else {
         if (!final && pct < lastPct + 10 && now - lastDraw < 30_000) return;
-        out.write(`analysed ${p.done}/${p.total} (${pct}%), ${eta}\n`);
+        out.write(`${verb} ${p.done}/${p.total} (${pct}%), ${eta}\n`);
         lastPct = pct;
       }
       lastDraw = now;

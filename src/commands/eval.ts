@@ -6,11 +6,12 @@ import { FEATURE_VERSION } from '../features/vector.js';
 import { readLabels } from '../eval/labels.js';
 import { analyseAll, evaluate, formatReport } from '../eval/run.js';
 import { progressReporter } from '../catalog/progress.js';
+import { MODES } from '../recommend/modes.js';
 import { UsageError, intOption, type Command } from './common.js';
 
 export const evalCommand: Command = {
   help:
-    'groovematch eval [--catalog DIR --queries DIR] [--n N] [--seed S] [--seconds S] [--workers N] [--out DIR]\n' +
+    'groovematch eval [--catalog DIR --queries DIR [--labels CSV]] [--mode M] [--baseline mfcc-mean] [--n N] [--seed S] [--seconds S] [--workers N] [--out DIR]\n' +
     '    score rhythm retrieval, cross-kit identity and tempo against the origin MFCC-mean baseline;\n' +
     '    without --catalog/--queries it renders a labelled corpus (n grooves on catalogue kits and on query kits)\n' +
     'groovematch eval --excerpts DIR [DIR...] [--n N] [--out DIR]   excerpt retrieval on real recordings',
@@ -25,6 +26,7 @@ export const evalCommand: Command = {
     out: { type: 'string' },
     baseline: { type: 'string' },
     excerpts: { type: 'string' },
+    mode: { type: 'string' },
   },
   async run(v, positionals) {
     const t0 = Date.now();
@@ -46,6 +48,8 @@ export const evalCommand: Command = {
       return 0;
     }
     if (v.baseline !== undefined && v.baseline !== 'mfcc-mean') throw new UsageError('--baseline takes mfcc-mean');
+    const mode = v.mode as string | undefined;
+    if (mode !== undefined && !(mode in MODES)) throw new UsageError(`--mode takes ${Object.keys(MODES).join(', ')}`);
     let catalogDir = v.catalog as string | undefined;
     let queriesDir = v.queries as string | undefined;
     const n = intOption(v, 'n', 300, 10, 100_000);
@@ -67,7 +71,7 @@ export const evalCommand: Command = {
     bar.end();
     const cat = { rows: catRows, analyses: all.analyses.slice(0, catRows.length) };
     const qs = { rows: qRows, analyses: all.analyses.slice(catRows.length) };
-    const report = evaluate(cat, qs);
+    const report = evaluate(cat, qs, mode ? [mode] : undefined);
     const styles = new Set(catRows.map((r) => r.style)).size;
     const corpus = `${catRows.length} catalogue + ${qRows.length} query clips, ${styles} styles, catalogue kits ` +
       `${[...new Set(catRows.map((r) => r.kit))].join('/')}, query kits ${[...new Set(qRows.map((r) => r.kit))].join('/')} (${catalogDir})`;

@@ -5,6 +5,7 @@ import { indexCommand } from './index-cmd.js';
 import { infoCommand } from './info.js';
 import { queryCommand } from './query.js';
 import { serveCommand } from './serve.js';
+import { synthCommand } from './synth.js';
 
 export const COMMANDS: Record<string, Command> = {
   index: indexCommand,
@@ -13,6 +14,7 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   demo: demoCommand,
   eval: evalCommand,
+  synth: synthCommand,
 };
 
 export function usage(): string {

@@ -80,8 +80,9 @@ export interface EvalReport {
   tempo: { acc1: number; acc2: number; n: number; perStyle: Map<string, { acc1: number; acc2: number }> };
 }
 
-export function evaluate(cat: Analysed, qs: Analysed): EvalReport {
-  const modes = Object.entries(MODES).map(([name, w]) => scoreWeights(`groovematch ${name}`, cat, qs, w));
+/** Every mode's scores (or only `modes`'), the baseline's, the ablation and tempo accuracy. */
+export function evaluate(cat: Analysed, qs: Analysed, modes_?: string[]): EvalReport {
+  const modes = Object.entries(MODES).filter(([name]) => !modes_ || modes_.includes(name)).map(([name, w]) => scoreWeights(`groovematch ${name}`, cat, qs, w));
   const baseline = score(
     'origin: mean of 40 MFCCs',
     cat.analyses.map((a) => a.baseline!),
