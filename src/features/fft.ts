@@ -18,6 +18,7 @@ export class PowerSpectrum {
   private readonly inPtr: number;
   private readonly outPtr: number;
   private readonly workPtr: number;
+  private view: Float32Array | null = null;
 
   /** size: a power of two ≥ 32. */
   constructor(size: number) {
@@ -29,9 +30,12 @@ export class PowerSpectrum {
     this.workPtr = wasm._pffft_aligned_malloc(size * 4);
   }
 
-  /** The frame to fill before calling power(). A fresh view each time: the heap may have been replaced. */
+  /** The frame to fill before calling power(); call again after other allocations (the heap may have grown). */
   input(): Float32Array {
-    return wasm.HEAPF32.subarray(this.inPtr >> 2, (this.inPtr >> 2) + this.size);
+    if (!this.view || this.view.buffer !== wasm.HEAPF32.buffer) {
+      this.view = wasm.HEAPF32.subarray(this.inPtr >> 2, (this.inPtr >> 2) + this.size);
+    }
+    return this.view;
   }
 
   /** |X[k]|² for k = 0 … size/2 of the frame in input(), into out. */
