@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lagProducts } from '../src/features/acf.js';
 import { PowerSpectrum } from '../src/features/fft.js';
+import { resample } from '../src/audio/resample.js';
+import { StreamResampler } from '../src/audio/resample-stream.js';
 
 function directLagProducts(x: Float32Array, maxLag: number): number[] {
   const out: number[] = [];
@@ -79,4 +81,27 @@ describe('PowerSpectrum', () => {
     expect(() => new PowerSpectrum(1000)).toThrow(RangeError);
     expect(() => new PowerSpectrum(16)).toThrow(RangeError);
   });
+});
+
+describe('StreamResampler', () => {
+  // Chunks of awkward, varying sizes must give exactly the samples of one whole-signal resample.
+  for (const [from, to] of [[44100, 22050], [48000, 22050], [8000, 22050], [44056, 22050]] as const) {
+    it(`matches resample() bit for bit, ${from} → ${to} Hz`, () => {
+      const n = 300_001;
+      const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.013) + (i % 977 === 0 ? 1 : 0));
+      const whole = resample(x, from, to);
+      const s = new StreamResampler(from, to);
+      const parts: Float32Array[] = [];
+      for (let at = 0, k = 1; at < n; k++) {
+        const len = Math.min(n - at, ((k * 7919) % 60_000) + 1);
+        parts.push(s.push(x.slice(at, at + len)));
+        at += len;
+      }
+      parts.push(s.end());
+      const got = Float32Array.from(parts.flatMap((p) => Array.from(p)));
+      expect(got.length).toBe(whole.length);
+      expect(got).toEqual(whole);
+      if (from !== 44056) expect(parts.filter((p) => p.length > 0).length).toBeGreaterThan(2);
+    });
+  }
 });
