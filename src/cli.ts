@@ -30,7 +30,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Known failures carry a message meant for people; anything else is a bug worth a trace.
     const e = err as Error;
-    const known = ['AudioError', 'CatalogError', 'IndexError', 'UsageError'].includes(e?.name);
+    const known = ['AudioError', 'CatalogError', 'IndexError', 'LockError', 'UsageError'].includes(e?.name);
     process.stderr.write(`groovematch: ${known ? e.message : (e?.stack ?? String(err))}\n`);
     process.exitCode = 1;
   },

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import {
   openAnnoyIndex,
 } from '../src/catalog/ann.js';
 import { buildCatalog, formatSummary } from '../src/catalog/build.js';
+import { LOCK_FILE, LockError } from '../src/catalog/lock.js';
 import { progressReporter } from '../src/catalog/progress.js';
 import { isUnder, scanAudio } from '../src/catalog/scan.js';
 import { Catalog, META, SCHEMA_VERSION, blobToVector, vectorToBlob } from '../src/catalog/store.js';
@@ -389,6 +391,28 @@ describe('buildCatalog without decoding', () => {
     }
     c.close();
   }
+
+  it('refuses to run while another index run holds the folder, and takes over a lock left by a dead one', async () => {
+    const data = path.join(dir, 'data');
+    const music = path.join(dir, 'music');
+    fs.mkdirSync(music);
+    seed(data, music, 3);
+    const lock = path.join(data, LOCK_FILE);
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      fs.writeFileSync(lock, `${sleeper.pid}\n`);
+      await expect(buildCatalog({ dirs: [music], dataDir: data, workers: 1 })).rejects.toThrow(LockError);
+      await expect(buildCatalog({ dirs: [music], dataDir: data, workers: 1 })).rejects.toThrow(`pid ${sleeper.pid}`);
+      expect(fs.existsSync(path.join(data, 'tracks.ann'))).toBe(false);
+      expect(fs.readFileSync(lock, 'utf8')).toBe(`${sleeper.pid}\n`);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+    await new Promise((resolve) => sleeper.once('exit', resolve));
+    const s = await buildCatalog({ dirs: [music], dataDir: data, workers: 1 });
+    expect(s).toMatchObject({ skipped: 3, tracks: 3 });
+    expect(fs.existsSync(lock)).toBe(false);
+  });
 
   it('indexes, then notices touched, copied and vanished files', async () => {
     const data = path.join(dir, 'data');

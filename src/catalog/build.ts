@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { AudioError } from '../audio/errors.js';
 import { AnalysisPool } from '../features/pool.js';
+import { lockDataDir } from './lock.js';
 import { computeStats, finalVector, statsToJson, type Block } from '../features/standardise.js';
 import type { Analysis, BlockWeights, FeatureStats } from '../features/types.js';
 import {
@@ -70,7 +71,14 @@ export async function buildCatalog(opts: BuildOptions): Promise<BuildSummary> {
   for (const d of dirs) {
     if (!fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`Not a directory: ${d}`);
   }
-  const catalog = Catalog.open(opts.dataDir);
+  const unlock = lockDataDir(opts.dataDir);
+  let catalog: Catalog;
+  try {
+    catalog = Catalog.open(opts.dataDir);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const s: BuildSummary = {
     added: 0, updated: 0, skipped: 0, removed: 0, missing: 0, failed: [], tracks: 0, segments: 0,
     audio_hours: 0, seconds: 0, realtime_factor: 0,
@@ -169,6 +177,7 @@ export async function buildCatalog(opts: BuildOptions): Promise<BuildSummary> {
   } finally {
     await lazy.pool?.close();
     catalog.close();
+    unlock();
   }
 }
 
