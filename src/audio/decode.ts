@@ -19,7 +19,7 @@ export interface DecodedAudio {
   sampleRate: number;
   /** Length of `samples`, after any truncation. */
   duration_s: number;
-  /** What the file held; `duration_s` here is the full length before truncation. */
+  /** What the file held; with maxSeconds, `duration_s` is only what was decoded (decoding stops at the cap). */
   source: { format: string; sampleRate: number; channels: number; duration_s: number };
 }
 
@@ -58,7 +58,7 @@ export interface MonoPcm {
   mono: Float32Array;
   sampleRate: number;
   channels: number;
-  /** Frames in the whole file, kept or not. */
+  /** Frames decoded: the whole file's, or (with maxSeconds) at least the kept ones. */
   frames: number;
 }
 
@@ -127,6 +127,9 @@ async function decodeToMono(
     keep(resampler ? resampler.push(mono) : mono);
   };
 
+  // Past the cap the rest is not decoded at all: a 14 h upload costs what its first maxSeconds cost.
+  const full = () => maxSeconds !== undefined && sampleRate > 0 && kept >= Math.ceil(maxSeconds * sampleRate);
+
   // Outside the try: a decoder that fails to load is a server fault, not a bad file.
   const dec: StreamDecoder = await decoders[DECODER[format]]();
   try {
@@ -140,7 +143,7 @@ async function decodeToMono(
       take(await quietly(() => dec(head)));
       at = 12;
     }
-    for (; at < bytes.length; at += CHUNK_BYTES) take(await quietly(() => dec(bytes.subarray(at, at + CHUNK_BYTES))));
+    for (; at < bytes.length && !full(); at += CHUNK_BYTES) take(await quietly(() => dec(bytes.subarray(at, at + CHUNK_BYTES))));
     take(await quietly(() => dec()));
   } catch (e) {
     dec.free();
