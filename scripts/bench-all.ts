@@ -2,6 +2,7 @@
  * `npm run bench [-- --skip ann,query] [-- --quick]`: every benchmark in sequence, output as Markdown.
  *   decode  scripts/bench-decode.ts   decoder and resampler on generated signals (~1 min)
  *   features scripts/bench-features.ts STFT, MFCC (vs meyda), autocorrelation, describe() (~1 min)
+ *   memory  scripts/bench-memory.ts   peak memory analysing 5-50 min files, streamed vs whole (~2 min)
  *   ingest  scripts/bench-ingest.ts   analysis vs the origin's librosa pipeline vs ffmpeg (~2 min)
  *   query   scripts/bench-query.ts    server latency at 1/4/16 clients, index open times (~3 min)
  *   ann     scripts/bench-ann.ts      backends vs exact vs LSH/MinHash at 10k, 100k, 1M (~15 min)
@@ -20,6 +21,7 @@ const skip = new Set(at > 0 ? process.argv[at + 1].split(',') : []);
 const benches: [string, string[]][] = [
   ['decode', []],
   ['features', []],
+  ['memory', []],
   ['ingest', []],
   ['query', quick ? ['--skip-100k'] : []],
   ['ann', quick ? ['--sizes', '10000,100000'] : []],

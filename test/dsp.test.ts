@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lagProducts } from '../src/features/acf.js';
 import { PowerSpectrum } from '../src/features/fft.js';
+import { MelStream, melSpectrogram } from '../src/features/frames.js';
 import { resample } from '../src/audio/resample.js';
 import { StreamResampler } from '../src/audio/resample-stream.js';
 
@@ -104,4 +105,29 @@ describe('StreamResampler', () => {
       if (from !== 44056) expect(parts.filter((p) => p.length > 0).length).toBeGreaterThan(2);
     });
   }
+});
+
+describe('MelStream', () => {
+  it('gives the frames of melSpectrogram on the joined signal, whatever the chunking', () => {
+    const x = noise(22050 * 3 + 77, 3);
+    const whole = melSpectrogram(x, 22050);
+    for (const size of [1, 255, 256, 1000, 50_000]) {
+      const s = new MelStream(22050);
+      // Chunk sizes vary around `size` so frame boundaries fall everywhere in a chunk.
+      for (let at = 0, k = 0; at < x.length; k++) {
+        const len = Math.max(1, size + ((k * 37) % 11) - 5);
+        s.push(x.subarray(at, at + len));
+        at += len;
+      }
+      const got = s.end();
+      expect(got.frames).toBe(whole.frames);
+      expect(got.db).toEqual(whole.db);
+    }
+  });
+
+  it('gives one frame of silence for no input', () => {
+    const s = new MelStream(22050).end();
+    expect(s.frames).toBe(1);
+    expect(s.db.every((v) => v === s.db[0])).toBe(true);
+  });
 });

@@ -43,18 +43,37 @@ export async function decodeFile(path: string, opts: DecodeOptions = {}): Promis
 
 export async function decodeBytes(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedAudio> {
   const pcm = await decodeMono(bytes, opts, TARGET_RATE);
-  const samples = pcm.mono;
+  return { samples: pcm.mono, ...describePcm(pcm, pcm.mono.length) };
+}
+
+/**
+ * decodeBytes that hands the mono 22,050 Hz signal to `sink` as it is decoded instead of keeping it:
+ * memory then grows with what the sink keeps, not with the length of the file.
+ */
+export async function decodeStream(
+  bytes: Uint8Array,
+  opts: DecodeOptions,
+  sink: (chunk: Float32Array) => void,
+): Promise<Omit<DecodedAudio, 'samples'>> {
+  let n = 0;
+  const pcm = await decodeMono(bytes, opts, TARGET_RATE, (x) => {
+    n += x.length;
+    sink(x);
+  });
+  return describePcm(pcm, n);
+}
+
+function describePcm(pcm: MonoPcm, samples: number): Omit<DecodedAudio, 'samples'> {
   return {
-    samples,
     sampleRate: TARGET_RATE,
-    duration_s: samples.length / TARGET_RATE,
+    duration_s: samples / TARGET_RATE,
     source: { format: pcm.format, sampleRate: pcm.sampleRate, channels: pcm.channels, duration_s: pcm.frames / pcm.sampleRate },
   };
 }
 
 export interface MonoPcm {
   format: AudioFormat;
-  /** Mono at the rate asked for (the source rate by default), truncated to maxSeconds. */
+  /** Mono at the rate asked for (the source rate by default), truncated to maxSeconds; empty with a sink. */
   mono: Float32Array;
   sampleRate: number;
   channels: number;
@@ -66,7 +85,12 @@ export interface MonoPcm {
  * Every check of decodeBytes; mono at `toRate`, or at the source rate when not given (the benchmark
  * times decoding and resampling apart).
  */
-export async function decodeMono(bytes: Uint8Array, opts: DecodeOptions = {}, toRate?: number): Promise<MonoPcm> {
+export async function decodeMono(
+  bytes: Uint8Array,
+  opts: DecodeOptions = {},
+  toRate?: number,
+  sink?: (chunk: Float32Array) => void,
+): Promise<MonoPcm> {
   const { maxSeconds } = opts;
   if (maxSeconds !== undefined && !(maxSeconds >= MIN_DURATION_S)) {
     throw new RangeError(`maxSeconds must be at least ${MIN_DURATION_S}`);
@@ -77,7 +101,7 @@ export async function decodeMono(bytes: Uint8Array, opts: DecodeOptions = {}, to
     throw new AudioError('not_audio', `This file is not a recognised audio format. Accepted formats: ${ACCEPTED_FORMATS_TEXT}.`);
   }
   if (format === 'ogg' && oggCodec(bytes) !== 'vorbis') throw unsupported('Ogg');
-  const pcm = await decodeToMono(bytes, format, FORMAT_LABELS[format], maxSeconds, toRate);
+  const pcm = await decodeToMono(bytes, format, FORMAT_LABELS[format], maxSeconds, toRate, sink);
   const duration = pcm.frames / pcm.sampleRate;
   if (duration < MIN_DURATION_S) {
     const shown = (Math.floor(duration * 10) / 10).toFixed(1); // 0.97 must not read as "1.0 s"
@@ -92,6 +116,7 @@ async function decodeToMono(
   label: string,
   maxSeconds?: number,
   toRate?: number,
+  sink?: (chunk: Float32Array) => void,
 ): Promise<MonoPcm> {
   const pieces: Float32Array[] = [];
   // Resampled as it arrives: a long file is never held whole at its source rate (an hour of 44.1 kHz
@@ -100,7 +125,8 @@ async function decodeToMono(
   let out = 0;
   const keep = (x: Float32Array) => {
     if (x.length === 0) return;
-    pieces.push(x);
+    if (sink) sink(x);
+    else pieces.push(x);
     out += x.length;
   };
   let kept = 0;
@@ -157,7 +183,7 @@ async function decodeToMono(
   if (frames === 0) throw corrupt(label);
   if (bad > kept * MAX_BAD_SHARE) throw corrupt(label);
   if (resampler) keep(resampler.end());
-  return { format, mono: concat(pieces, out), sampleRate, channels, frames };
+  return { format, mono: sink ? new Float32Array(0) : concat(pieces, out), sampleRate, channels, frames };
 }
 
 function corrupt(label: string): AudioError {

@@ -3,6 +3,7 @@ export {
   decodeBytes,
   decodeFile,
   decodeMono,
+  decodeStream,
   MIN_DURATION_S,
   TARGET_RATE,
   type DecodedAudio,

@@ -1,7 +1,9 @@
-import { decodeFile } from '../audio/decode.js';
+import { readFile } from 'node:fs/promises';
+import { TARGET_RATE, decodeFile, decodeStream } from '../audio/decode.js';
+import { MelStream } from './frames.js';
 import { mfccMean40 } from './baseline.js';
 import type { Analysis } from './types.js';
-import { describe, queryHop } from './vector.js';
+import { describe, describeSpectrogram, queryHop } from './vector.js';
 
 export interface AnalyseOptions {
   /** Analyse at most this many seconds from the start (long uploads cost bounded time and memory). */
@@ -14,8 +16,16 @@ export interface AnalyseOptions {
 
 /** Decode a file and describe it. Throws AudioError for input that is not usable audio. */
 export async function analyseFile(path: string, opts: AnalyseOptions = {}): Promise<Analysis> {
-  const audio = await decodeFile(path, { maxSeconds: opts.maxSeconds });
-  const analysis = describe(audio.samples, audio.sampleRate, opts.query ? { hop: queryHop(audio.duration_s) } : {});
-  if (opts.baseline) analysis.baseline = mfccMean40(audio.samples, audio.sampleRate);
-  return analysis;
+  const hop = (duration: number) => (opts.query ? { hop: queryHop(duration) } : {});
+  if (opts.baseline) {
+    // The origin's descriptor needs the signal itself, so keep it (evaluation only).
+    const audio = await decodeFile(path, { maxSeconds: opts.maxSeconds });
+    const analysis = describe(audio.samples, audio.sampleRate, hop(audio.duration_s));
+    analysis.baseline = mfccMean40(audio.samples, audio.sampleRate);
+    return analysis;
+  }
+  // The signal goes straight into the spectrogram as it is decoded and is never held whole.
+  const mel = new MelStream(TARGET_RATE);
+  const audio = await decodeStream(await readFile(path), { maxSeconds: opts.maxSeconds }, (x) => mel.push(x));
+  return describeSpectrogram(mel.end(), audio.duration_s, hop(audio.duration_s));
 }

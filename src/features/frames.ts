@@ -93,29 +93,100 @@ function hann(n: number): Float64Array {
  * frames centred on t = i·HOP (the signal is zero-padded by N_FFT/2 at both ends, as librosa does).
  */
 export function melSpectrogram(samples: Float32Array, sampleRate: number, cfg: StftConfig = DEFAULT_STFT): MelSpectrogram {
-  const { nFft, hop, nMels } = cfg;
-  const filters = bank(sampleRate, cfg);
-  const { offsets, bins, counts, weights } = flatBank(sampleRate, cfg);
-  const frames = Math.max(1, 1 + Math.floor(samples.length / hop));
-  const db = new Float32Array(frames * nMels);
-  const fft = fftOf(nFft);
-  const win = hann(nFft);
-  const power = new Float64Array(nFft / 2 + 1);
-  const half = nFft / 2;
-  const len = samples.length;
-  let maxDb = -Infinity;
-  for (let t = 0; t < frames; t++) {
-    const offset = t * hop - half;
+  const s = new MelStream(sampleRate, cfg);
+  s.push(samples);
+  return s.end();
+}
+
+/**
+ * melSpectrogram fed chunk by chunk, as a decoder produces audio: only the spectrogram grows (64 numbers per
+ * 256 samples), never the signal, so a two-hour mix costs 160 MB here instead of 640 MB of samples.
+ * Frames are exactly those of melSpectrogram on the joined signal.
+ */
+export class MelStream {
+  private readonly cfg: StftConfig;
+  private readonly sampleRate: number;
+  private readonly win: Float64Array;
+  private readonly power: Float64Array;
+  /** Unconsumed signal; buf[0] is sample `bufStart` of the stream. Never written to (may be the caller's). */
+  private buf: Float32Array = new Float32Array(0);
+  private bufStart = 0;
+  private total = 0;
+  private frames = 0;
+  private db: Float32Array;
+  private maxDb = -Infinity;
+
+  constructor(sampleRate: number, cfg: StftConfig = DEFAULT_STFT) {
+    this.cfg = cfg;
+    this.sampleRate = sampleRate;
+    this.win = hann(cfg.nFft);
+    this.power = new Float64Array(cfg.nFft / 2 + 1);
+    this.db = new Float32Array(1024 * cfg.nMels);
+  }
+
+  push(x: Float32Array): void {
+    if (x.length === 0) return;
+    const { hop, nFft } = this.cfg;
+    const half = nFft / 2;
+    // Keep only what the next frame and later ones read.
+    const keepFrom = Math.max(this.bufStart, this.frames * hop - half);
+    const kept = this.buf.subarray(Math.min(this.buf.length, keepFrom - this.bufStart));
+    if (kept.length === 0) {
+      this.buf = x;
+    } else {
+      const joined = new Float32Array(kept.length + x.length);
+      joined.set(kept);
+      joined.set(x, kept.length);
+      this.buf = joined;
+    }
+    this.bufStart = keepFrom;
+    this.total += x.length;
+    while (this.frames * hop + half <= this.total) this.frame();
+  }
+
+  end(): MelSpectrogram {
+    const { hop, nMels } = this.cfg;
+    const frames = Math.max(1, 1 + Math.floor(this.total / hop));
+    while (this.frames < frames) this.frame();
+    const n = frames * nMels;
+    const db = this.db.length > n * 1.25 ? this.db.slice(0, n) : this.db.subarray(0, n);
+    const floor = this.maxDb - DB_RANGE;
+    for (let i = 0; i < db.length; i++) if (db[i] < floor) db[i] = floor;
+    return {
+      db,
+      frames,
+      nMels,
+      fps: this.sampleRate / hop,
+      centresHz: Float32Array.from(bank(this.sampleRate, this.cfg).map((f) => f.centreHz)),
+    };
+  }
+
+  private frame(): void {
+    const { nFft, hop, nMels } = this.cfg;
+    const { offsets, bins, counts, weights } = flatBank(this.sampleRate, this.cfg);
+    const t = this.frames;
+    const fft = fftOf(nFft);
     const frame = fft.input();
-    if (offset >= 0 && offset + nFft <= len) {
-      for (let i = 0; i < nFft; i++) frame[i] = samples[offset + i] * win[i];
+    const win = this.win;
+    const buf = this.buf;
+    // Where the frame starts in buf; outside [0, buf.length) is the zero padding at either end.
+    const offset = t * hop - nFft / 2 - this.bufStart;
+    if (offset >= 0 && offset + nFft <= buf.length) {
+      for (let i = 0; i < nFft; i++) frame[i] = buf[offset + i] * win[i];
     } else {
       for (let i = 0; i < nFft; i++) {
         const j = offset + i;
-        frame[i] = j >= 0 && j < len ? samples[j] * win[i] : 0;
+        frame[i] = j >= 0 && j < buf.length ? buf[j] * win[i] : 0;
       }
     }
-    fft.power(power);
+    fft.power(this.power);
+    const power = this.power;
+    if ((t + 1) * nMels > this.db.length) {
+      const grown = new Float32Array(this.db.length * 2);
+      grown.set(this.db);
+      this.db = grown;
+    }
+    const db = this.db;
     const row = t * nMels;
     for (let m = 0; m < nMels; m++) {
       let e = 0;
@@ -124,18 +195,10 @@ export function melSpectrogram(samples: Float32Array, sampleRate: number, cfg: S
       for (let i = 0, c = counts[m]; i < c; i++) e += weights[o + i] * power[b + i];
       const v = 10 * Math.log10(e + 1e-10);
       db[row + m] = v;
-      if (v > maxDb) maxDb = v;
+      if (v > this.maxDb) this.maxDb = v;
     }
+    this.frames++;
   }
-  const floor = maxDb - DB_RANGE;
-  for (let i = 0; i < db.length; i++) if (db[i] < floor) db[i] = floor;
-  return {
-    db,
-    frames,
-    nMels,
-    fps: sampleRate / hop,
-    centresHz: Float32Array.from(filters.map((f) => f.centreHz)),
-  };
 }
 
 /** Rows [from, to) of a spectrogram, sharing no memory with it. */

@@ -1,4 +1,4 @@
-import { melSpectrogram } from './frames.js';
+import { melSpectrogram, type MelSpectrogram } from './frames.js';
 import { onsetEnvelopes, sliceEnvelopes, type OnsetEnvelopes } from './onset.js';
 import {
   BAR_STEPS,
@@ -102,8 +102,11 @@ export interface DescribeOptions {
 
 /** Whole-track and per-segment descriptors of a mono signal, all from one STFT pass. */
 export function describe(samples: Float32Array, sampleRate: number, opts: DescribeOptions = {}): Analysis {
-  const duration = samples.length / sampleRate;
-  const spec = melSpectrogram(samples, sampleRate);
+  return describeSpectrogram(melSpectrogram(samples, sampleRate), samples.length / sampleRate, opts);
+}
+
+/** describe() from the signal's mel spectrogram (e.g. a MelStream's, fed while decoding). */
+export function describeSpectrogram(spec: MelSpectrogram, duration: number, opts: DescribeOptions = {}): Analysis {
   const coeffs = mfcc(spec);
   // Onsets are detected once; every window reads its span of the same envelopes, like its MFCCs.
   const env = onsetEnvelopes(spec);
