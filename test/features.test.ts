@@ -6,6 +6,7 @@ import { tempoCode } from '../src/features/rhythm.js';
 import { computeStats, finalVector } from '../src/features/standardise.js';
 import { estimateTempo } from '../src/features/tempo.js';
 import { BLOCKS, VECTOR_LENGTH, describe, segmentStarts } from '../src/features/vector.js';
+import { renderGroove } from '../src/synth/index.js';
 
 const SR = 22050;
 
@@ -61,6 +62,27 @@ suite('onsets and tempo', () => {
       const t = estimateTempo(env.bands[env.bands.length - 1], env.fps);
       expect(Math.abs(t.bpm - bpm) / bpm).toBeLessThan(0.02);
       expect(t.confidence).toBeGreaterThan(0.5);
+    });
+  }
+
+  it('with all band envelopes a click track still reads its tempo', () => {
+    const env = onsetEnvelopes(melSpectrogram(clickTrack(120, 20), SR));
+    const t = estimateTempo(env.bands, env.fps);
+    expect(Math.abs(t.bpm - 120) / 120).toBeLessThan(0.02);
+    expect(t.confidence).toBeGreaterThan(0.5);
+  });
+
+  // Each of these read at another metrical level from the sum envelope alone: drum-and-bass at half
+  // tempo, 6/8 at two beats per dotted quarter, reggaeton's 3+3+2 at 4/3 of the beat.
+  for (const [style, bpm, kit, seed] of [
+    ['drum-and-bass', 172, 'acoustic', 1],
+    ['six-eight', 56, 'acoustic', 2],
+    ['reggaeton', 88, 'electronic808', 2],
+  ] as const) {
+    it(`a ${style} groove at ${bpm} BPM reads within 4 %`, () => {
+      const g = renderGroove({ style, bpm, kit, seconds: 12, seed, sampleRate: SR });
+      const env = onsetEnvelopes(melSpectrogram(g.samples, SR));
+      expect(Math.abs(estimateTempo(env.bands, env.fps).bpm - bpm) / bpm).toBeLessThan(0.04);
     });
   }
 

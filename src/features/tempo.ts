@@ -2,7 +2,7 @@ import { autocorrelation, highPass } from './onset.js';
 
 export interface TempoEstimate {
   bpm: number;
-  /** 0..1: the normalised autocorrelation at the beat period. */
+  /** 0..1: the normalised autocorrelation at the beat period (the sum's, or the median band's if higher). */
   confidence: number;
   /** Beat period in envelope frames (fractional). */
   period: number;
@@ -15,8 +15,10 @@ export interface TempoOptions {
   priorBpm?: number;
   /** Width of the prior, in octaves (standard deviation of log2 tempo). */
   priorOctaves?: number;
-  /** Weights of the autocorrelation at 1×, 2× and 4× a candidate period in its score. */
-  harmonics?: [number, number, number];
+  /** How many multiples of a candidate period must repeat (the comb). */
+  combSize?: number;
+  /** Weight of the backbeat evidence: a band repeating at two periods but not at one. */
+  backbeat?: number;
 }
 
 function at(r: Float32Array, x: number): number {
@@ -44,6 +46,9 @@ function smooth(x: Float32Array): Float32Array {
   return out;
 }
 
+/** Autocorrelation at half or a third of a period from which it counts as fully subdivided. */
+const SUBDIVISION_FULL = 0.2;
+
 /** Vertex of the parabola through (i−1, i, i+1): sub-frame peak position. */
 function parabolicPeak(r: Float32Array, i: number): number {
   if (i <= 0 || i >= r.length - 1) return i;
@@ -69,53 +74,145 @@ function peakNear(r: Float32Array, x: number, radius: number): number | null {
   return best < 0 ? null : parabolicPeak(r, best);
 }
 
+/** Largest value of r within ±radius of x: a humanised beat smears its peak over a few frames. */
+function maxNear(r: Float32Array, x: number, radius: number): number {
+  let m = -Infinity;
+  for (let i = Math.max(0, Math.floor(x - radius)); i <= Math.min(r.length - 1, Math.ceil(x + radius)); i++) m = Math.max(m, r[i]);
+  return m === -Infinity ? 0 : m;
+}
+
 /**
- * Global tempo of an onset envelope. The autocorrelation is reinforced at twice and four times each
- * candidate period (a true beat repeats at the bar), weighted by a log-normal tempo prior; the chosen
- * period is then refined from the peaks at its multiples, where a frame of error costs less.
+ * Harmonic mean of the autocorrelation at the first multiples of a period. Every multiple must repeat:
+ * a cross-rhythm period (3 sixteenths in 4/4, a tresillo's dotted quarter, half a dotted quarter in 6/8)
+ * repeats at some multiples and not at others, and the harmonic mean lets one miss sink it.
  */
-export function estimateTempo(env: Float32Array, fps: number, opts: TempoOptions = {}): TempoEstimate {
+function combSupport(r: Float32Array, tau: number, size: number): number {
+  let inv = 0;
+  let n = 0;
+  for (let k = 1; k <= size; k++) {
+    if (k > 2 && k * tau + 1 >= r.length) break;
+    inv += 1 / Math.max(0.02, maxNear(r, k * tau, Math.max(1, 0.5 * k)));
+    n++;
+  }
+  return n / inv;
+}
+
+/** Middle value (the upper one of an even count). */
+function median(v: number[]): number {
+  v.sort((a, b) => b - a);
+  return v[Math.floor(v.length / 2)];
+}
+
+/**
+ * How well a period repeats in the sum, or failing that in the bands: a pulse kept by the median band
+ * still counts when one loud band (a long clap on 2 and 4) swamps the sum.
+ */
+function periodSupport(sum: Float32Array, bands: Float32Array[], tau: number, size: number): number {
+  const c = combSupport(sum, tau, size);
+  if (bands.length < 3) return c;
+  return Math.max(c, median(bands.map((b) => combSupport(b, tau, size))));
+}
+
+/**
+ * Backbeat evidence for a beat period: some band repeats at two beats but not at one, which is what kick
+ * and snare alternating on the beats look like. It tells the beat from half or double its rate, where the
+ * comb alone cannot (a half-tempo period repeats at least as well as the beat).
+ */
+function backbeat(bands: Float32Array[], tau: number): number {
+  let best = 0;
+  for (const b of bands) {
+    // A band that repeats at two thirds of 2T already (kick on every beat when T is 1.5 beats) has its own
+    // shorter period, of which 2T is merely a multiple.
+    const own = Math.max(0, maxNear(b, tau, 1), maxNear(b, (2 * tau) / 3, 1));
+    best = Math.max(best, maxNear(b, 2 * tau, 1) - own);
+  }
+  return best;
+}
+
+/** The sum's autocorrelation at a period, or the median band's if higher (as in periodSupport). */
+function pulseStrength(sum: Float32Array, bands: Float32Array[], period: number): number {
+  const v = at(sum, period);
+  if (bands.length < 3) return v;
+  return Math.max(v, median(bands.map((b) => at(b, period))));
+}
+
+/**
+ * 0..1: whether something plays between the beats of a period (the sum repeats at its half or third).
+ * A beat is subdivided; without this, kick on the beat and hat on the off-beat would read as a
+ * backbeat at the eighth note.
+ */
+function subdivided(sum: Float32Array, tau: number): number {
+  const between = Math.max(0, maxNear(sum, tau / 2, 1), maxNear(sum, tau / 3, 1));
+  return Math.min(1, between / SUBDIVISION_FULL);
+}
+
+/** Mean of the sum's and the bands' autocorrelations, for refining and for the confidence. */
+function meanAcf(sum: Float32Array, bands: Float32Array[]): Float32Array {
+  if (!bands.length) return sum;
+  const out = Float32Array.from(sum);
+  for (const b of bands) for (let i = 0; i < out.length; i++) out[i] += b[i];
+  for (let i = 0; i < out.length; i++) out[i] /= bands.length + 1;
+  return out;
+}
+
+/** Refine a period from the peaks at its multiples: each estimate k·P / k has k times less error per frame. */
+function refine(r: Float32Array, tau: number, lo: number, hi: number): number {
+  const first = peakNear(r, tau, 2) ?? tau;
+  const ref = at(r, first);
+  let num = first;
+  let den = 1;
+  for (const k of [2, 3, 4, 6, 8]) {
+    if (k * first + 3 >= r.length) break;
+    const p = peakNear(r, k * first, Math.max(2, 0.03 * k * first));
+    if (p === null || r[Math.round(p)] < 0.5 * ref) continue;
+    num += p;
+    den += k;
+  }
+  return Math.min(hi, Math.max(lo, num / den));
+}
+
+/**
+ * Global tempo from onset envelopes: one envelope, or the per-band envelopes followed by their sum
+ * (OnsetEnvelopes.bands). Every period in range is scored by how well its first multiples repeat, by a
+ * log-normal tempo prior, and, given bands, by backbeat evidence; the best is refined from its multiples.
+ */
+export function estimateTempo(env: Float32Array | readonly Float32Array[], fps: number, opts: TempoOptions = {}): TempoEstimate {
+  const envs = env instanceof Float32Array ? [env] : env;
   const minBpm = opts.minBpm ?? 40;
   const maxBpm = opts.maxBpm ?? 240;
   const prior = opts.priorBpm ?? 130;
   const sigma = opts.priorOctaves ?? 0.7;
+  const combSize = opts.combSize ?? 4;
+  const backbeatWeight = opts.backbeat ?? 1;
+  const n = envs[envs.length - 1].length;
+  const maxLag = Math.max(1, Math.min(n - 1, Math.ceil((fps * 60 * 4) / minBpm)));
   // A short smoothing keeps a beat period that falls between two frames from splitting its peak.
-  const x = smooth(highPass(env, Math.round(fps)));
-  const maxLag = Math.min(x.length - 1, Math.ceil((fps * 60 * 4) / minBpm));
-  const r = autocorrelation(x, maxLag);
+  const acfs = envs.map((e) => autocorrelation(smooth(highPass(e, Math.round(fps))), maxLag));
+  const sum = acfs[acfs.length - 1];
+  const bands = acfs.slice(0, -1);
   const lo = Math.max(2, Math.floor((fps * 60) / maxBpm));
   const hi = Math.min(maxLag, Math.ceil((fps * 60) / minBpm));
   if (hi <= lo) return { bpm: prior, confidence: 0, period: (fps * 60) / prior };
-  const [w1, w2, w4] = opts.harmonics ?? [1, 0.5, 0.25];
-  const score = new Float32Array(hi + 2);
-  for (let tau = lo; tau <= hi; tau++) {
-    let h = w1 * r[tau];
-    let w = w1;
-    if (w2 > 0 && 2 * tau < r.length - 1) {
-      h += w2 * at(r, 2 * tau);
-      w += w2;
-    }
-    if (w4 > 0 && 4 * tau < r.length - 1) {
-      h += w4 * at(r, 4 * tau);
-      w += w4;
-    }
-    const oct = Math.log2((fps * 60) / tau / prior) / sigma;
-    score[tau] = Math.max(0, h / w) * Math.exp(-0.5 * oct * oct);
-  }
+  const first = Math.max(1, Math.floor((2 * lo) / 3));
+  const support = new Float32Array(hi + 1);
+  for (let tau = first; tau <= hi; tau++) support[tau] = periodSupport(sum, bands, tau, combSize);
   let best = lo;
-  for (let tau = lo; tau <= hi; tau++) if (score[tau] > score[best]) best = tau;
-  let period = parabolicPeak(r, best);
-  // Refine from multiples of the period: each estimate k·P / k has k times less error per frame.
-  let num = period;
-  let den = 1;
-  for (const k of [2, 3, 4, 6, 8]) {
-    if (k * period + 3 >= r.length) break;
-    const p = peakNear(r, k * period, Math.max(2, 0.03 * k * period));
-    if (p === null || r[Math.round(p)] < 0.5 * r[best]) continue;
-    num += p;
-    den += k;
+  let bestScore = -Infinity;
+  for (let tau = lo; tau <= hi; tau++) {
+    const oct = Math.log2((fps * 60) / tau / prior) / sigma;
+    let s = support[tau] * Math.exp(-0.5 * oct * oct);
+    if (bands.length) {
+      // A period two thirds as long that repeats better makes this one a 3:2 cross-rhythm of the beat,
+      // whose double is a beat period too: its backbeat evidence is then borrowed, so it counts less.
+      const crossRhythm = Math.min(1, support[tau] / Math.max(1e-9, at(support, (2 * tau) / 3)));
+      s *= 1 + backbeatWeight * crossRhythm * subdivided(sum, tau) * backbeat(bands, tau);
+    }
+    if (s > bestScore) {
+      bestScore = s;
+      best = tau;
+    }
   }
-  period = Math.min(hi, Math.max(lo, num / den));
-  const confidence = Math.max(0, Math.min(1, at(r, period)));
+  const period = refine(meanAcf(sum, bands), best, lo, hi);
+  const confidence = Math.max(0, Math.min(1, pulseStrength(sum, bands, period)));
   return { bpm: (fps * 60) / period, confidence, period };
 }

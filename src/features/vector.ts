@@ -58,7 +58,7 @@ export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
 export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.15, pattern: 0.25, bar: 0.15, lag: 0.45, timbre: 0 };
 
 function describeFrames(env: OnsetEnvelopes, timbre: Float32Array, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
-  const tempo = estimateTempo(env.bands[N_ENVELOPES - 1], env.fps, tempoOpts);
+  const tempo = estimateTempo(env.bands, env.fps, tempoOpts);
   const parts = [
     tempoCode(tempo.bpm),
     beatAutocorrelation(env.bands, tempo.period, env.fps),
