@@ -17,7 +17,7 @@ import { N_MFCC, coefficientStats, mfcc } from './timbre.js';
 import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
-export const FEATURE_VERSION = 'gm5';
+export const FEATURE_VERSION = 'gm6';
 
 export const SEGMENT_WINDOW_S = 10;
 export const SEGMENT_HOP_S = 5;
