@@ -14,6 +14,11 @@ import { buildAnnoyIndex } from '../src/catalog/ann.js';
 import { writeExactIndex } from '../src/catalog/index-exact.js';
 import { INDEX_KINDS, indexFileName, openIndexFile, type IndexPart } from '../src/catalog/index-files.js';
 import { buildHnswIndex } from '../src/catalog/index-hnsw.js';
+import { decodeFile } from '../src/audio/decode.js';
+import { analyseFile } from '../src/features/analyse.js';
+import { describe, queryHop } from '../src/features/vector.js';
+import { openCatalogView } from '../src/recommend/catalog-view.js';
+import { recommendFrom } from '../src/recommend/query.js';
 import { origin, prepareMp3s } from './bench-ingest.js';
 import { jittered, readF32 } from './bench-ann.js';
 
@@ -115,6 +120,35 @@ function withAllBackends(src: string, parts: IndexPart[], n?: number): { dir: st
   return { dir, items, dim };
 }
 
+/** Where one upload's server time goes: decode, descriptors (track + upload windows), the recommendation. */
+async function split(file: string, data: string): Promise<string> {
+  const view = openCatalogView(data);
+  const med = async (f: () => unknown) => {
+    await f();
+    const t: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      await f();
+      t.push(performance.now() - t0);
+    }
+    return t.sort((a, b) => a - b)[5];
+  };
+  try {
+    const audio = await decodeFile(file);
+    const hop = queryHop(audio.duration_s);
+    const analysis = describe(audio.samples, audio.sampleRate, { hop });
+    const tDecode = await med(() => decodeFile(file));
+    const tDescribe = await med(() => describe(audio.samples, audio.sampleRate, { hop }));
+    const tAnalyse = await med(() => analyseFile(file, { query: true }));
+    const tRecommend = await med(() => recommendFrom(view, analysis, {}));
+    return '| decode | describe (track + ' + analysis.segments.length + ' windows) | analyseFile (both, streamed) | recommend | sum |\n' +
+      '|---|---|---|---|---|\n' +
+      `| ${tDecode.toFixed(1)} | ${tDescribe.toFixed(1)} | ${tAnalyse.toFixed(1)} | ${tRecommend.toFixed(1)} | ${(tAnalyse + tRecommend).toFixed(1)} |`;
+  } finally {
+    view.close();
+  }
+}
+
 async function main(): Promise<void> {
   const file = clip();
   const bytes = new Uint8Array(fs.readFileSync(file)) as Uint8Array<ArrayBuffer>;
@@ -129,6 +163,9 @@ async function main(): Promise<void> {
   console.log(`POST /api/recommend, 30 s 192 kbit/s MP3, catalogue ${DATA}, ${os.availableParallelism()} analysis workers, loopback:\n`);
   console.log('| clients | requests | 200 | other | p50 ms | p95 ms | answers/s |\n|---|---|---|---|---|---|---|');
   lines.forEach((l) => console.log(l));
+
+  console.log('\nIn-process, the same file, median of 10 after a warm-up (ms):\n');
+  console.log(await split(file, DATA));
 
   const og = origin([file]);
   console.log(`\nOrigin pipeline, same file once (librosa ${og.version} load at 22,050 Hz + 40-MFCC mean, one thread):`);
