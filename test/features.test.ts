@@ -1,8 +1,8 @@
 import { describe as suite, expect, it } from 'vitest';
 import { melSpectrogram } from '../src/features/frames.js';
 import { hzToMel, melToHz } from '../src/features/mel.js';
-import { autocorrelation, onsetEnvelopes } from '../src/features/onset.js';
-import { tempoCode } from '../src/features/rhythm.js';
+import { autocorrelation, onsetEnvelopes, whitenedEnvelopes } from '../src/features/onset.js';
+import { bpmCode, canonicalPeriod, tempoCode } from '../src/features/rhythm.js';
 import { computeStats, finalVector } from '../src/features/standardise.js';
 import { estimateTempo } from '../src/features/tempo.js';
 import { BLOCKS, VECTOR_LENGTH, describe, segmentStarts } from '../src/features/vector.js';
@@ -99,6 +99,42 @@ suite('onsets and tempo', () => {
     expect(energy(high.bands[4])).toBeGreaterThan(5 * energy(high.bands[0]));
   });
 
+  it('whitened envelopes weigh a faint hi-hat like a loud one: the kit balance does not change the hat band', () => {
+    const mix = (hatGain: number) => {
+      const beat = clickTrack(120, 10, 100);
+      const hat = clickTrack(240, 10, 7000);
+      return beat.map((v, i) => v + hatGain * hat[i]);
+    };
+    const peakOf = (e: Float32Array) => e.reduce((m, v) => Math.max(m, v), 0);
+    const loud = whitenedEnvelopes(melSpectrogram(mix(1), SR));
+    const faint = whitenedEnvelopes(melSpectrogram(mix(0.05), SR));
+    // 26 dB quieter hats give nearly the same hat-band onsets; the plain envelopes drop 25-fold.
+    expect(peakOf(faint.bands[3]) / peakOf(loud.bands[3])).toBeGreaterThan(0.8);
+    const plainLoud = onsetEnvelopes(melSpectrogram(mix(1), SR));
+    const plainFaint = onsetEnvelopes(melSpectrogram(mix(0.05), SR));
+    expect(peakOf(plainFaint.bands[4]) / peakOf(plainLoud.bands[4])).toBeLessThan(0.1);
+  });
+
+  it('a decaying tail is not a stream of onsets: only the hit itself rises above the recent maximum', () => {
+    const x = new Float32Array(SR * 4);
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    // One noise burst a second with a long flickering tail, like a hit through a plate reverb.
+    for (let s = 0; s < 4; s++) for (let j = 0; j < SR; j++) x[s * SR + j] = rand() * Math.exp(-j / (0.4 * SR));
+    // Tallest bump between the hits relative to the hits themselves.
+    const flicker = (env: { bands: Float32Array[]; fps: number }) => {
+      const sum = env.bands[env.bands.length - 1];
+      const near = (t: number) => Math.abs(t / env.fps - Math.round(t / env.fps)) < 0.05;
+      let hit = 0;
+      let between = 0;
+      sum.forEach((v, t) => (near(t) ? (hit = Math.max(hit, v)) : (between = Math.max(between, v))));
+      return between / hit;
+    };
+    const spec = melSpectrogram(x, SR);
+    expect(flicker(whitenedEnvelopes(spec))).toBeLessThan(0.08);
+    expect(flicker(onsetEnvelopes(spec))).toBeGreaterThan(0.1);
+  });
+
   it('autocorrelation of a periodic pulse is 1 at its period and 0 for silence', () => {
     const x = new Float32Array(400);
     for (let i = 0; i < 400; i += 20) x[i] = 1;
@@ -114,6 +150,21 @@ suite('descriptors', () => {
   it('the tempo code puts nearby tempi close and distant ones apart', () => {
     expect(cosine(tempoCode(120), tempoCode(122))).toBeGreaterThan(0.9);
     expect(cosine(tempoCode(120), tempoCode(90))).toBeLessThan(0.2);
+  });
+
+  it('the BPM code tells 1 % apart and folds octaves together', () => {
+    expect(cosine(bpmCode(120), bpmCode(120.1))).toBeGreaterThan(0.95);
+    expect(cosine(bpmCode(120), bpmCode(121.2))).toBeLessThan(0.2);
+    expect(cosine(bpmCode(120), bpmCode(60))).toBeGreaterThan(0.999);
+    expect(cosine(bpmCode(120), bpmCode(90))).toBeLessThan(0.01);
+  });
+
+  it('beat-relative blocks measure the beat in one octave: 60, 120 and 240 BPM share a period', () => {
+    const fps = SR / 256;
+    const period = (bpm: number) => (fps * 60) / bpm;
+    for (const bpm of [60, 120, 240]) expect(canonicalPeriod(period(bpm), fps)).toBeCloseTo(period(120), 6);
+    expect(canonicalPeriod(period(90), fps)).toBeCloseTo(period(90), 6);
+    expect(canonicalPeriod(period(170), fps)).toBeCloseTo(period(85), 6);
   });
 
   it('the pattern block is tempo-invariant: the same pattern at 100 and 130 BPM matches better than another pattern', () => {
@@ -168,6 +219,18 @@ suite('descriptors', () => {
     const g = finalVector(vs[2], stats, blocks, { a: 1, b: 0 });
     expect(g[1]).toBe(0);
     expect(Math.hypot(...g)).toBeCloseTo(1, 5);
+  });
+
+  it('a pooled block shares one spread, so a dimension that hardly varies is not blown up to unit size', () => {
+    const blocks = [{ name: 'p', start: 0, length: 2, pooled: true }];
+    const vs = [Float32Array.of(1, 0.01), Float32Array.of(-1, -0.01), Float32Array.of(3, 0.03)];
+    const stats = computeStats(vs, 2, blocks);
+    expect(stats.std[0]).toBeCloseTo(stats.std[1], 6);
+    const f = finalVector(vs[2], stats, blocks, { p: 1 });
+    expect(Math.abs(f[0])).toBeGreaterThan(50 * Math.abs(f[1]));
+    const perDim = computeStats(vs, 2);
+    const g = finalVector(vs[2], perDim, blocks, { p: 1 });
+    expect(Math.abs(g[0])).toBeCloseTo(Math.abs(g[1]), 4);
   });
 });
 

@@ -29,7 +29,7 @@ describe('modes and weights', () => {
   it('the exact weighted search gives the cosine of the final vectors, for every mode', () => {
     const items = randomVectors(40, 3);
     const query = randomVectors(1, 99)[0];
-    const stats = computeStats(items, VECTOR_LENGTH);
+    const stats = computeStats(items, VECTOR_LENGTH, BLOCKS);
     const set = standardiseSet(items, stats, BLOCKS);
     for (const w of Object.values(MODES)) {
       const cos = weightedCosines(set, query, stats, w);

@@ -257,8 +257,8 @@ function writeIndexes(catalog: Catalog, log: (line: string) => void, index?: Ind
   const raw = (items: Iterable<VectorItem>) => (function* () {
     for (const it of items) yield it.vector;
   })();
-  const trackStats = computeStats(raw(catalog.trackVectors()), VECTOR_LENGTH);
-  const segmentStats = computeStats(raw(catalog.segmentVectors()), VECTOR_LENGTH);
+  const trackStats = computeStats(raw(catalog.trackVectors()), VECTOR_LENGTH, BLOCKS);
+  const segmentStats = computeStats(raw(catalog.segmentVectors()), VECTOR_LENGTH, BLOCKS);
   const n = catalog.db.transaction(() => {
     catalog.setMetas({
       [META.featureVersion]: FEATURE_VERSION,

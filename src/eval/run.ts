@@ -67,7 +67,7 @@ export function score(name: string, cat: Float32Array[], qs: Float32Array[], cat
 
 /** Our descriptor under given block weights, standardised with the catalogue's statistics. */
 export function scoreWeights(name: string, cat: Analysed, qs: Analysed, weights: BlockWeights): Scores {
-  const stats = computeStats(cat.analyses.map((a) => a.vector), cat.analyses[0].vector.length);
+  const stats = computeStats(cat.analyses.map((a) => a.vector), cat.analyses[0].vector.length, BLOCKS);
   const f = (a: Analysis) => finalVector(a.vector, stats, BLOCKS, weights);
   return score(name, cat.analyses.map(f), qs.analyses.map(f), cat.rows, qs.rows);
 }

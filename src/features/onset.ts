@@ -69,6 +69,85 @@ export function onsetEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
   return { bands: [...bands, balancedSum(bands, Math.round(spec.fps))], fps: spec.fps };
 }
 
+/** Bands of the pattern envelopes: kick and bass, body of snare and toms, claps and snare wires, hats and cymbals. */
+export const PATTERN_BANDS_HZ: readonly (readonly [number, number])[] = [
+  [30, 150],
+  [150, 600],
+  [600, 3000],
+  [3000, 11025],
+];
+
+/** Compression of a whitened cell: log(1 + γ·power / the bin's own reference). */
+const WHITE_GAMMA = 30;
+/** A bin's reference level: this quantile of its dB values over the track. */
+const WHITE_QUANTILE = 0.9;
+/** Frames back that a rise must exceed: reverb tails and their flicker are no new onset. */
+const RECENT_FRAMES = 5;
+
+/**
+ * Onset envelopes that a change of kit disturbs least (chosen by `groovematch eval`): every mel bin is
+ * compressed against its own loud level over the track (adaptive whitening), so a dull kit's faint hats
+ * count like a bright kit's, and a rise counts only above the bin's maximum of the last few frames, so a
+ * plate reverb's tail does not read as a stream of soft onsets. One envelope per PATTERN_BANDS_HZ band,
+ * then their balanced sum.
+ */
+export function whitenedEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
+  const { frames, nMels, centresHz, db } = spec;
+  const white = new Float32Array(db.length);
+  const col = new Float32Array(frames);
+  const k = Math.LN10 / 10;
+  for (let m = 0; m < nMels; m++) {
+    for (let t = 0; t < frames; t++) col[t] = db[t * nMels + m];
+    const ref = quantile(col, WHITE_QUANTILE);
+    for (let t = 0; t < frames; t++) white[t * nMels + m] = Math.log1p(WHITE_GAMMA * Math.exp((col[t] - ref) * k));
+  }
+  const groups = PATTERN_BANDS_HZ.map(([lo, hi]) => {
+    const idx: number[] = [];
+    for (let m = 0; m < nMels; m++) if (centresHz[m] >= lo && centresHz[m] < hi) idx.push(m);
+    return idx;
+  });
+  const bands = groups.map(() => new Float32Array(frames));
+  const rise = new Float32Array(nMels);
+  for (let t = 1; t < frames; t++) {
+    const row = t * nMels;
+    for (let m = 0; m < nMels; m++) {
+      let recent = white[row - nMels + m];
+      for (let d = 2; d <= RECENT_FRAMES && d <= t; d++) recent = Math.max(recent, white[row - d * nMels + m]);
+      const r = white[row + m] - recent;
+      rise[m] = r > 0 ? r : 0;
+    }
+    for (let g = 0; g < groups.length; g++) {
+      const idx = groups[g];
+      let s = 0;
+      for (const m of idx) s += rise[m];
+      bands[g][t] = idx.length ? s / idx.length : 0;
+    }
+  }
+  return { bands: [...bands, balancedSum(bands, Math.round(spec.fps))], fps: spec.fps };
+}
+
+/** The q-quantile of x by a 0.1 dB histogram (x holds dB values): linear time, where sorting each bin costs n log n. */
+function quantile(x: Float32Array, q: number): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of x) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi > lo)) return lo;
+  const bins = Math.min(4096, Math.ceil((hi - lo) * 10) + 1);
+  const counts = new Uint32Array(bins);
+  const scale = (bins - 1) / (hi - lo);
+  for (const v of x) counts[Math.floor((v - lo) * scale)]++;
+  const target = q * (x.length - 1);
+  let seen = 0;
+  for (let b = 0; b < bins; b++) {
+    seen += counts[b];
+    if (seen > target) return lo + b / scale;
+  }
+  return hi;
+}
+
 /**
  * Frames [from, to) of each band (views, not copies), with the balanced sum rebalanced over just those
  * frames: a window's mix of drums is its own, even if the track's loudest hits sit elsewhere.

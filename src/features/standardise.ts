@@ -4,10 +4,19 @@ export interface Block {
   name: string;
   start: number;
   length: number;
+  /**
+   * One spread for the whole block instead of one per dimension: for blocks whose dimensions share a unit
+   * (autocorrelation values, a code over tempo), where dividing by each dimension's own spread would blow up
+   * the noise of lags that are almost always near zero (style precision 0.70 → 0.76 pooled, `groovematch eval`).
+   */
+  pooled?: boolean;
 }
 
-/** Per-dimension mean and standard deviation, accumulated in float64. */
-export function computeStats(vectors: Iterable<Float32Array>, dim: number): FeatureStats {
+/**
+ * Per-dimension mean and standard deviation, accumulated in float64; within a pooled block every
+ * dimension gets the block's root-mean-square spread.
+ */
+export function computeStats(vectors: Iterable<Float32Array>, dim: number, blocks: readonly Block[] = []): FeatureStats {
   const sum = new Float64Array(dim);
   const sq = new Float64Array(dim);
   let n = 0;
@@ -27,6 +36,16 @@ export function computeStats(vectors: Iterable<Float32Array>, dim: number): Feat
     mean[i] = m;
     // A constant dimension carries no information; a unit std keeps it at zero rather than dividing by 0.
     std[i] = variance > 1e-12 ? Math.sqrt(variance) : 1;
+  }
+  for (const b of blocks) {
+    if (!b.pooled) continue;
+    let v = 0;
+    for (let i = b.start; i < b.start + b.length; i++) {
+      const m = n > 0 ? sum[i] / n : 0;
+      v += n > 1 ? Math.max(0, sq[i] / n - m * m) : 0;
+    }
+    const pooled = Math.sqrt(v / b.length);
+    for (let i = b.start; i < b.start + b.length; i++) std[i] = pooled > 1e-6 ? pooled : 1;
   }
   return { mean, std };
 }

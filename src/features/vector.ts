@@ -1,13 +1,15 @@
 import { melSpectrogram, type MelSpectrogram } from './frames.js';
-import { onsetEnvelopes, sliceEnvelopes, type OnsetEnvelopes } from './onset.js';
+import { PATTERN_BANDS_HZ, onsetEnvelopes, sliceEnvelopes, whitenedEnvelopes, type OnsetEnvelopes } from './onset.js';
 import {
   BAR_STEPS,
-  LAG_ENVELOPES,
+  BPM_BINS,
   LAG_SECONDS,
-  PATTERN_LAGS_BEATS,
+  PATTERN_LAGS,
   TEMPO_BINS,
   barPattern,
   beatAutocorrelation,
+  bpmCode,
+  canonicalPeriod,
   lagAutocorrelation,
   tempoCode,
 } from './rhythm.js';
@@ -17,53 +19,64 @@ import { N_MFCC, coefficientStats, mfcc } from './timbre.js';
 import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
-export const FEATURE_VERSION = 'gm6';
+export const FEATURE_VERSION = 'gm7';
 
 export const SEGMENT_WINDOW_S = 10;
 export const SEGMENT_HOP_S = 5;
 
-const N_ENVELOPES = 6;
+/** The pattern bands and their balanced sum. */
+const N_ENVELOPES = PATTERN_BANDS_HZ.length + 1;
 
-function layout(parts: [string, number][]): Block[] {
+function layout(parts: [string, number, boolean][]): Block[] {
   let start = 0;
-  return parts.map(([name, length]) => {
-    const b = { name, start, length };
+  return parts.map(([name, length, pooled]) => {
+    const b = { name, start, length, pooled };
     start += length;
     return b;
   });
 }
 
 /**
- * tempo: where the beat sits on a log-BPM axis; pattern: per-band onset autocorrelation at lags in beats;
- * bar: per-band onsets folded over a bar; lag: per-band onset autocorrelation at lags in seconds;
- * timbre: MFCC means and deviations.
+ * tempo: where the beat sits on a log-BPM axis; bpm: the exact BPM, octave-folded; pattern: per-band onset
+ * autocorrelation at lags in beats; bar: per-band onsets folded over a bar; lag: onset autocorrelation at
+ * lags in seconds; timbre: MFCC means and deviations (standardised per coefficient, the rest per block).
  */
 export const BLOCKS: readonly Block[] = layout([
-  ['tempo', TEMPO_BINS],
-  ['pattern', N_ENVELOPES * PATTERN_LAGS_BEATS.length],
-  ['bar', N_ENVELOPES * BAR_STEPS],
-  ['lag', LAG_ENVELOPES.length * LAG_SECONDS.length],
-  ['timbre', 2 * N_MFCC],
+  ['tempo', TEMPO_BINS, true],
+  ['bpm', BPM_BINS, true],
+  ['pattern', N_ENVELOPES * PATTERN_LAGS, true],
+  ['bar', N_ENVELOPES * BAR_STEPS, true],
+  ['lag', 2 * LAG_SECONDS.length, true],
+  ['timbre', 2 * N_MFCC, false],
 ]);
 
 /**
  * Segment windows answer "which span sounds like which span", where the sound of the drums and
  * instruments matters as much as the groove: timbre gets a real share (chosen by excerpt retrieval).
  */
-export const SEGMENT_WEIGHTS: BlockWeights = { tempo: 0.1, pattern: 0.15, bar: 0.1, lag: 0.3, timbre: 0.35 };
+export const SEGMENT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.05, pattern: 0.15, bar: 0.05, lag: 0.35, timbre: 0.35 };
 
 export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
 
 /** Rhythm first: what the indexes are built with (the `rhythm` mode). Chosen by `groovematch eval`. */
-export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.15, pattern: 0.25, bar: 0.15, lag: 0.45, timbre: 0 };
+export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.1, pattern: 0.75, bar: 0.1, lag: 0, timbre: 0 };
 
-function describeFrames(env: OnsetEnvelopes, timbre: Float32Array, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
-  const tempo = estimateTempo(env.bands, env.fps, tempoOpts);
+/** The two onset views of a span: envelopes for the tempo estimate and kit-robust ones for the patterns. */
+interface Onsets {
+  tempo: OnsetEnvelopes;
+  pattern: OnsetEnvelopes;
+}
+
+function describeFrames(env: Onsets, timbre: Float32Array, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
+  const tempo = estimateTempo(env.tempo.bands, env.tempo.fps, tempoOpts);
+  const { bands, fps } = env.pattern;
+  const beat = canonicalPeriod(tempo.period, fps);
   const parts = [
     tempoCode(tempo.bpm),
-    beatAutocorrelation(env.bands, tempo.period, env.fps),
-    barPattern(env.bands, tempo.period),
-    lagAutocorrelation(env.bands, env.fps),
+    bpmCode(tempo.bpm),
+    beatAutocorrelation(bands, beat, fps),
+    barPattern(bands, beat),
+    lagAutocorrelation(bands, fps),
     timbre,
   ];
   const vector = new Float32Array(VECTOR_LENGTH);
@@ -109,14 +122,15 @@ export function describe(samples: Float32Array, sampleRate: number, opts: Descri
 export function describeSpectrogram(spec: MelSpectrogram, duration: number, opts: DescribeOptions = {}): Analysis {
   const coeffs = mfcc(spec);
   // Onsets are detected once; every window reads its span of the same envelopes, like its MFCCs.
-  const env = onsetEnvelopes(spec);
+  const env = { tempo: onsetEnvelopes(spec), pattern: whitenedEnvelopes(spec) };
   const whole = describeFrames(env, coefficientStats(coeffs, 0, spec.frames));
   const segments: SegmentAnalysis[] = segmentStarts(duration, SEGMENT_WINDOW_S, opts.hop ?? SEGMENT_HOP_S).map((start) => {
     const end = Math.min(duration, start + SEGMENT_WINDOW_S);
     const from = Math.round(start * spec.fps);
     const to = Math.min(spec.frames, Math.round(end * spec.fps));
     // A 10 s window holds few bars; the track's tempo guides the segment's choice between octaves.
-    const seg = describeFrames(sliceEnvelopes(env, from, to), coefficientStats(coeffs, from, to), {
+    const span = { tempo: sliceEnvelopes(env.tempo, from, to), pattern: sliceEnvelopes(env.pattern, from, to) };
+    const seg = describeFrames(span, coefficientStats(coeffs, from, to), {
       priorBpm: whole.tempo.bpm,
       priorOctaves: 0.4,
     });
