@@ -1,5 +1,7 @@
-# Built by npm's bundled node-gyp when the optional dependency installs. node's common.gypi builds the
-# Release configuration at -O3; the decoding itself runs in the system's libmpg123 (runtime-dispatched SIMD).
+# Built by npm's bundled node-gyp when the optional dependency installs. package.json names that install
+# script explicitly: for a linked local folder, npm ci runs no implicit node-gyp step (npm install does).
+# node's common.gypi builds the Release configuration at -O3; the decoding itself runs in the system's
+# libmpg123, which picks its SIMD synthesis (SSE/AVX) at run time.
 {
   "targets": [
     {
