@@ -56,13 +56,14 @@ static void finalize(napi_env env, void *data, void *hint) {
  * half-length window; clean, since the dropped subbands are simply never synthesised) is what we want
  * for 44.1 and 48 kHz, but for 32 kHz it would give 16 kHz and lose 8-11 kHz, the hats band. With
  * 44.1/48 kHz left out of the allowed rates, libmpg123's own format choice falls to exactly rate/2 and
- * selects that 2:1 synthesis, while every other rate stays native; no probe of the first frame needed.
+ * selects that 2:1 synthesis (output bit-identical to MPG123_DOWN_SAMPLE = 1 on 44.1 and 48 kHz files),
+ * while every other rate stays native; no probe of the first frame needed.
  * The crude N-to-M resampler is never reached: every native rate or its half is always allowed.
  */
 static int configure(mpg123_handle *mh, int halve) {
   static const long rates[] = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000};
   long flags = MPG123_GAPLESS | MPG123_MONO_MIX | MPG123_QUIET | MPG123_SKIP_ID3V2 | MPG123_NO_PEEK_END |
-               MPG123_NO_READAHEAD | (halve ? MPG123_AUTO_RESAMPLE : 0);
+               (halve ? MPG123_AUTO_RESAMPLE : 0);
   if (mpg123_param(mh, MPG123_FLAGS, flags, 0) != MPG123_OK) return 0;
   if (mpg123_format_none(mh) != MPG123_OK) return 0;
   for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
@@ -104,47 +105,68 @@ static decoder *unwrap(napi_env env, napi_value v) {
   return d;
 }
 
-/* The first format only: a stream that changes rate midway is read on at the first rate, as the WASM path does. */
-static void note_format(decoder *d) {
+/* Taken from the first Layer III frame; later frames at other rates are skipped (see js_decode). */
+static void note_format(decoder *d, const struct mpg123_frameinfo *fi) {
   long rate = 0;
   int channels = 0, encoding = 0;
-  struct mpg123_frameinfo fi;
-  if (d->rate || mpg123_getformat(d->mh, &rate, &channels, &encoding) != MPG123_OK) return;
-  if (mpg123_info(d->mh, &fi) != MPG123_OK) return;
+  if (mpg123_getformat(d->mh, &rate, &channels, &encoding) != MPG123_OK) return;
   d->rate = rate;
-  d->source_rate = fi.rate;
-  d->source_channels = fi.mode == MPG123_M_MONO ? 1 : 2;
+  d->source_rate = fi->rate;
+  d->source_channels = fi->mode == MPG123_M_MONO ? 1 : 2;
 }
 
+/* Room for `bytes` more output, or 0 when memory runs out (the caller then hands out what it has). */
+static int reserve(decoder *d, size_t used, size_t bytes) {
+  if (d->cap - used >= bytes) return 1;
+  size_t cap = d->cap ? d->cap : 1 << 18;
+  while (cap - used < bytes) cap *= 2;
+  unsigned char *grown = realloc(d->out, cap);
+  if (!grown) return 0;
+  d->out = grown;
+  d->cap = cap;
+  return 1;
+}
+
+/*
+ * Frame by frame rather than mpg123_read(), to look at each frame before it is decoded. Only Layer III
+ * frames at the stream's first sample rate are decoded (the caller sends MP1/MP2 files to the WASM
+ * decoder): in damaged MP3s, bytes that happen to form a Layer II header would otherwise reach
+ * libmpg123's Layer II code, which prints "Truncating stereo boundary..." to stderr whatever
+ * MPG123_QUIET says, and a stray header with another rate would come out at that rate and shift every
+ * later beat. Skipping such a frame loses at most its 26 ms. Gapless trimming still applies here.
+ */
 static napi_value js_decode(napi_env env, napi_callback_info info) {
   size_t argc = 2, len = 0, used = 0;
   napi_value argv[2], buffer, result;
   napi_typedarray_type type;
-  void *data = NULL;
-  void *dest = NULL;
+  void *data = NULL, *dest = NULL;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   decoder *d = argc == 2 ? unwrap(env, argv[0]) : NULL;
   if (!d || napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
     return throw_type(env, "decode(handle, bytes: Uint8Array)");
   }
   if (!d->mh) return throw_type(env, "decoder is closed");
-  /* An empty feed would read as "end of input" to nothing here; mpg123 keeps an incomplete frame until more comes. */
-  int r = len ? mpg123_feed(d->mh, data, len) : MPG123_OK;
-  for (int fails = 0; r == MPG123_OK && fails < MAX_FAILS;) {
-    if (used == d->cap) {
-      size_t cap = d->cap ? 2 * d->cap : 1 << 18;
-      unsigned char *grown = realloc(d->out, cap);
-      if (!grown) break; /* hand out what we have; the caller's checks judge the rest */
-      d->out = grown;
-      d->cap = cap;
+  int fed = len ? mpg123_feed(d->mh, data, len) : MPG123_OK;
+  for (int fails = 0; fed == MPG123_OK && fails < MAX_FAILS;) {
+    int s = mpg123_framebyframe_next(d->mh);
+    if (s == MPG123_NEED_MORE || s == MPG123_DONE) break;
+    struct mpg123_frameinfo fi;
+    if ((s != MPG123_OK && s != MPG123_NEW_FORMAT) || mpg123_info(d->mh, &fi) != MPG123_OK) {
+      fails++; /* a damaged frame: libmpg123 resyncs on the next call, up to a point */
+      continue;
     }
-    size_t got = 0;
-    int s = mpg123_read(d->mh, d->out + used, d->cap - used, &got);
-    used += got;
-    if (s == MPG123_NEW_FORMAT) note_format(d);
-    if (s == MPG123_OK || s == MPG123_NEW_FORMAT) fails = 0;
-    else if (s == MPG123_NEED_MORE || s == MPG123_DONE) break;
-    else if (got == 0) fails++; /* a damaged frame: libmpg123 resyncs on the next call, up to a point */
+    if (fi.layer != 3 || (d->rate && fi.rate != d->source_rate)) continue;
+    if (!d->rate) note_format(d, &fi);
+    unsigned char *audio = NULL;
+    size_t bytes = 0;
+    if (mpg123_framebyframe_decode(d->mh, NULL, &audio, &bytes) != MPG123_OK) {
+      fails++;
+      continue;
+    }
+    fails = 0;
+    if (!reserve(d, used, bytes)) break;
+    if (bytes) memcpy(d->out + used, audio, bytes);
+    used += bytes;
   }
   used -= used % sizeof(float);
   if (napi_create_arraybuffer(env, used, &dest, &buffer) != napi_ok) return NULL;
