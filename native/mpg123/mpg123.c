@@ -63,7 +63,7 @@ static void finalize(napi_env env, void *data, void *hint) {
 static int configure(mpg123_handle *mh, int halve) {
   static const long rates[] = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000};
   long flags = MPG123_GAPLESS | MPG123_MONO_MIX | MPG123_QUIET | MPG123_SKIP_ID3V2 | MPG123_NO_PEEK_END |
-               (halve ? MPG123_AUTO_RESAMPLE : 0);
+               MPG123_NO_READAHEAD | (halve ? MPG123_AUTO_RESAMPLE : 0);
   if (mpg123_param(mh, MPG123_FLAGS, flags, 0) != MPG123_OK) return 0;
   if (mpg123_format_none(mh) != MPG123_OK) return 0;
   for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {

@@ -34,7 +34,9 @@ function load(): Addon | null {
       addon = createRequire(import.meta.url)('groovematch-mpg123') as Addon;
     } catch (e) {
       addon = null;
-      whyMissing = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      // The usual case: libmpg123-dev was missing at npm ci, so the optional dependency did not build.
+      const notBuilt = (e as { code?: string }).code === 'MODULE_NOT_FOUND';
+      whyMissing = notBuilt ? 'not built' : (e instanceof Error ? e.message : String(e)).split('\n')[0];
     }
   }
   return addon;
