@@ -7,6 +7,7 @@
  * of audio. ffmpeg is timed by its own -benchmark (no process start-up), the mpg123 CLI by the shell's
  * `time` (start-up included, ~2 ms). @flat/lame (nan addon with its own old mpg123) is timed when
  * --flat-lame points at an installed copy, e.g. one made by `npm i @flat/lame` in a scratch folder.
+ * Then (b) against (a): correlation, timing, and tones through both (pass band, band edge, aliasing).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { TARGET_RATE, decodeBytes, decodeMono, resample } from '../src/audio/index.js';
-import { nativeMp3Status } from '../src/audio/mpg123.js';
+import { nativeMp3Status, type Mp3Decoder } from '../src/audio/mpg123.js';
 import { StreamResampler } from '../src/audio/resample-stream.js';
 import { prepareMp3s } from './bench-ingest.js';
 
@@ -163,6 +164,53 @@ function correlation(a: Float32Array, b: Float32Array): number {
 
 const median = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)];
 
+/**
+ * How (b) differs from (a), per file: correlation as is, with (a) one source sample (1/44,100 s) later,
+ * which is (b)'s lag when a LAME tag's delay + 529 is odd, and below 8 kHz after that shift.
+ */
+async function agreement(): Promise<void> {
+  const [asIs, shifted, low, sameLength] = [[] as number[], [] as number[], [] as number[], [0]];
+  for (const file of files) {
+    const bytes = new Uint8Array(readFileSync(file));
+    const a = (await withDecoder('wasm', () => decodeBytes(bytes))).samples;
+    const full = await withDecoder('wasm', () => decodeMono(bytes));
+    const late = new Float32Array(full.mono.length);
+    late.set(full.mono.subarray(0, late.length - 1), 1);
+    const a1 = resample(late, full.sampleRate, TARGET_RATE);
+    const b = (await withDecoder('native', () => decodeBytes(bytes))).samples;
+    if (a.length === b.length) sameLength[0]++;
+    asIs.push(correlation(a, b));
+    shifted.push(correlation(a1, b));
+    low.push(correlation(resample(a1, TARGET_RATE, 16000), resample(b, TARGET_RATE, 16000)));
+  }
+  const range = (x: number[]) => `${median(x).toFixed(5)} (${Math.min(...x).toFixed(5)}-${Math.max(...x).toFixed(5)})`;
+  console.log(`\n(b) against (a) on the same files, median (range): correlation ${range(asIs)}; with (a) 1/44,100 s later ` +
+    `${range(shifted)}; the same below 8 kHz ${range(low)}; equal length ${sameLength[0]} of ${files.length}.`);
+}
+
+/** Level of a tone through (a) and (b), lamejs-encoded at 192 kbit/s: pass band, edge and aliasing. */
+async function tones(): Promise<void> {
+  const { Mp3Encoder } = await import('@breezystack/lamejs');
+  const head = ['source', ...[1000, 9000, 10000, 10500, 11000, 11500, 12000, 15000].map((f) => `${f / 1000} kHz`)];
+  console.log(`\nTone level in dB, 2 s stereo sine of amplitude 0.5, MP3 at 192 kbit/s (lamejs), middle second:\n\n| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
+  for (const rate of [44100, 48000]) {
+    const rows: Record<Mp3Decoder, string[]> = { wasm: [], native: [] };
+    for (const f of head.slice(1).map((h) => Number(h.split(' ')[0]) * 1000)) {
+      const x = Int16Array.from({ length: 2 * rate }, (_, i) => Math.round(16384 * Math.sin((2 * Math.PI * f * i) / rate)));
+      const enc = new Mp3Encoder(2, rate, 192);
+      const parts = [enc.encodeBuffer(x, x), enc.flush()].map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+      const bytes = new Uint8Array(Buffer.concat(parts));
+      for (const d of ['wasm', 'native'] as const) {
+        const y = (await withDecoder(d, () => decodeBytes(bytes))).samples.subarray(TARGET_RATE / 2, -TARGET_RATE / 2);
+        const rms = Math.sqrt(y.reduce((s, v) => s + v * v, 0) / y.length);
+        rows[d].push((20 * Math.log10(rms / (0.5 / Math.SQRT2))).toFixed(1));
+      }
+    }
+    console.log(`| ${rate} Hz, (a) WASM + StreamResampler | ${rows.wasm.join(' | ')} |`);
+    console.log(`| ${rate} Hz, (b) native${rate === 48000 ? ' 2:1 + StreamResampler' : ' 2:1'} | ${rows.native.join(' | ')} |`);
+  }
+}
+
 async function main(): Promise<void> {
   const list = candidates();
   const perFile = list.map(() => [] as number[]);
@@ -199,6 +247,10 @@ async function main(): Promise<void> {
     const hi = Math.max(...perFile[ci]);
     const r = corr[ci].length ? median(corr[ci]).toFixed(4) : ci === 0 ? '1' : '-';
     console.log(`| ${c.name} | ${m.toFixed(2)} | ${Math.round(1000 / m)}× | ${lo.toFixed(2)}-${hi.toFixed(2)} | ${Math.round(audio / cpu[ci])}× | ${r} |`);
+  }
+  if (nativeMp3Status().available) {
+    await agreement();
+    await tones();
   }
 }
 

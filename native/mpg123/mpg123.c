@@ -4,12 +4,12 @@
  * Why native: MP3 decoding is the measured bottleneck of ingest, and the same mpg123 compiled to WASM
  * (audio-decode) runs without its hand-written SIMD synthesis. Why this shape: the caller feeds the file
  * in slices, as it does for the WASM decoders, so maxSeconds can stop decoding early and a long file is
- * never held whole as PCM. Only plain C and node_api.h, so it builds against any node >= 18 with the
- * distribution's headers and needs no C++ toolchain beyond a C compiler.
+ * never held whole as PCM. Only plain C and node_api.h (N-API 8), so one build serves every node from 16
+ * on and needs no C++ compiler, no nan and no node version-specific headers.
  *
  *   open(halve)        -> handle   halve: let 44.1/48 kHz come out at half rate (see configure())
  *   decode(handle, u8) -> Float32Array of mono samples (possibly empty)
- *   format(handle)     -> [outRate, sourceRate, sourceChannels] once the first frame is decoded, else null
+ *   format(handle)     -> [outRate, sourceRate, sourceChannels] once a Layer III frame is decoded, else null
  *   close(handle)      -> frees now instead of at garbage collection
  */
 #include <stdlib.h>
@@ -21,7 +21,7 @@ typedef struct {
   mpg123_handle *mh;
   unsigned char *out; /* grows to the most PCM one decode() call has produced, then is reused */
   size_t cap;
-  long rate, source_rate; /* 0 until the first frame's format is known */
+  long rate, source_rate; /* 0 until the first Layer III frame is decoded */
   int source_channels;
 } decoder;
 
@@ -48,17 +48,19 @@ static void finalize(napi_env env, void *data, void *hint) {
 
 /*
  * The flags match audio-decode's build of mpg123 (gapless on: the LAME tag's encoder delay and padding
- * and the decoder's own 529-sample delay are cut, so both paths put a beat at the same time), except
- * that the two channels are mixed to mono inside the decoder: that halves the synthesis work and is the
- * same (L + R) / 2 average toMono() computes. QUIET: a damaged upload must not write to stderr.
+ * and the decoder's own 529-sample delay are cut, so both paths put a beat at the same time, to within
+ * 1/44,100 s, see test/decode-paths.test.ts), except that the channels are mixed to mono inside the
+ * decoder instead of forced to stereo: half the synthesis work, and the same (L + R) / 2 as toMono().
+ * QUIET: a damaged upload must not write to stderr.
  *
- * Why a format table instead of MPG123_DOWN_SAMPLE: the 2:1 synthesis (16 of the 32 subbands through a
- * half-length window; clean, since the dropped subbands are simply never synthesised) is what we want
- * for 44.1 and 48 kHz, but for 32 kHz it would give 16 kHz and lose 8-11 kHz, the hats band. With
- * 44.1/48 kHz left out of the allowed rates, libmpg123's own format choice falls to exactly rate/2 and
- * selects that 2:1 synthesis (output bit-identical to MPG123_DOWN_SAMPLE = 1 on 44.1 and 48 kHz files),
- * while every other rate stays native; no probe of the first frame needed.
- * The crude N-to-M resampler is never reached: every native rate or its half is always allowed.
+ * Why a format table instead of MPG123_DOWN_SAMPLE: the 2:1 synthesis (only the lower 16 of the 32
+ * subbands are synthesised, at half the rate; what lies above 11 kHz is never computed, so it cannot
+ * fold back: -58 dB at 11.5 kHz, >= 93 dB from 12 kHz up, measured) is what we want for 44.1 and
+ * 48 kHz, but for 32 kHz it would give 16 kHz and lose 8-11 kHz, the hats band. With 44.1/48 kHz left out
+ * of the allowed rates, libmpg123's own format choice falls to exactly rate/2 and selects that 2:1
+ * synthesis (output bit-identical to MPG123_DOWN_SAMPLE = 1 on 44.1 and 48 kHz files), while every other
+ * rate stays native; no probe of the first frame needed. The crude N-to-M resampler is never reached:
+ * every native rate or its half is always allowed.
  */
 static int configure(mpg123_handle *mh, int halve) {
   static const long rates[] = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000};
@@ -133,7 +135,7 @@ static int reserve(decoder *d, size_t used, size_t bytes) {
  * decoder): in damaged MP3s, bytes that happen to form a Layer II header would otherwise reach
  * libmpg123's Layer II code, which prints "Truncating stereo boundary..." to stderr whatever
  * MPG123_QUIET says, and a stray header with another rate would come out at that rate and shift every
- * later beat. Skipping such a frame loses at most its 26 ms. Gapless trimming still applies here.
+ * later beat. Skipping loses only that frame (26 ms at 44.1 kHz). Gapless trimming still applies here.
  */
 static napi_value js_decode(napi_env env, napi_callback_info info) {
   size_t argc = 2, len = 0, used = 0;
