@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { TARGET_RATE, decodeBytes, decodeMono, resample } from '../src/audio/index.js';
-import { nativeMp3Status, type Mp3Decoder } from '../src/audio/mpg123.js';
+import { nativeMp3Status, withMp3Decoder, type Mp3Decoder } from '../src/audio/mpg123.js';
 import { StreamResampler } from '../src/audio/resample-stream.js';
 import { prepareMp3s } from './bench-ingest.js';
 
@@ -38,16 +38,6 @@ async function inProcess(f: () => Promise<Float32Array>): Promise<{ cpu: number;
   const out = await f();
   const d = process.cpuUsage(c);
   return { cpu: (d.user + d.system) / 1e6, out };
-}
-
-async function withDecoder<T>(decoder: string, f: () => Promise<T>): Promise<T> {
-  const saved = process.env.GROOVEMATCH_DECODER;
-  process.env.GROOVEMATCH_DECODER = decoder;
-  try {
-    return await f();
-  } finally {
-    process.env.GROOVEMATCH_DECODER = saved ?? '';
-  }
 }
 
 /** @flat/lame's Decoder stream: s16 stereo at the source rate, mixed and resampled like audio-decode's. */
@@ -115,20 +105,20 @@ function candidates(): Candidate[] {
   const list: Candidate[] = [
     {
       name: '(a) audio-decode 3.12 (WASM mpg123) + mono + StreamResampler',
-      run: (_f, b) => inProcess(async () => (await withDecoder('wasm', () => decodeBytes(b))).samples),
+      run: (_f, b) => inProcess(async () => (await withMp3Decoder('wasm', () => decodeBytes(b))).samples),
     },
   ];
   if (nativeMp3Status().available) {
     list.push(
       {
         name: '(b) groovematch-mpg123 (libmpg123 2:1 synthesis, mono mix) — decodeBytes',
-        run: (_f, b) => inProcess(async () => (await withDecoder('native', () => decodeBytes(b))).samples),
+        run: (_f, b) => inProcess(async () => (await withMp3Decoder('native', () => decodeBytes(b))).samples),
       },
       {
         name: "(b') groovematch-mpg123 at 44.1 kHz, mono mix, + our resampler",
         run: (_f, b) =>
           inProcess(async () => {
-            const pcm = await withDecoder('native', () => decodeMono(b));
+            const pcm = await withMp3Decoder('native', () => decodeMono(b));
             return resample(pcm.mono, pcm.sampleRate, TARGET_RATE);
           }),
       },
@@ -172,12 +162,12 @@ async function agreement(): Promise<void> {
   const [asIs, shifted, low, sameLength] = [[] as number[], [] as number[], [] as number[], [0]];
   for (const file of files) {
     const bytes = new Uint8Array(readFileSync(file));
-    const a = (await withDecoder('wasm', () => decodeBytes(bytes))).samples;
-    const full = await withDecoder('wasm', () => decodeMono(bytes));
+    const a = (await withMp3Decoder('wasm', () => decodeBytes(bytes))).samples;
+    const full = await withMp3Decoder('wasm', () => decodeMono(bytes));
     const late = new Float32Array(full.mono.length);
     late.set(full.mono.subarray(0, late.length - 1), 1);
     const a1 = resample(late, full.sampleRate, TARGET_RATE);
-    const b = (await withDecoder('native', () => decodeBytes(bytes))).samples;
+    const b = (await withMp3Decoder('native', () => decodeBytes(bytes))).samples;
     if (a.length === b.length) sameLength[0]++;
     asIs.push(correlation(a, b));
     shifted.push(correlation(a1, b));
@@ -201,7 +191,7 @@ async function tones(): Promise<void> {
       const parts = [enc.encodeBuffer(x, x), enc.flush()].map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
       const bytes = new Uint8Array(Buffer.concat(parts));
       for (const d of ['wasm', 'native'] as const) {
-        const y = (await withDecoder(d, () => decodeBytes(bytes))).samples.subarray(TARGET_RATE / 2, -TARGET_RATE / 2);
+        const y = (await withMp3Decoder(d, () => decodeBytes(bytes))).samples.subarray(TARGET_RATE / 2, -TARGET_RATE / 2);
         const rms = Math.sqrt(y.reduce((s, v) => s + v * v, 0) / y.length);
         rows[d].push((20 * Math.log10(rms / (0.5 / Math.SQRT2))).toFixed(1));
       }
@@ -219,7 +209,7 @@ async function main(): Promise<void> {
   let audio = 0;
   for (const [fi, file] of files.entries()) {
     const bytes = new Uint8Array(readFileSync(file));
-    const seconds = (await withDecoder('wasm', () => decodeBytes(bytes))).duration_s;
+    const seconds = (await withMp3Decoder('wasm', () => decodeBytes(bytes))).duration_s;
     audio += seconds;
     let reference: Float32Array | undefined;
     for (const [ci, c] of list.entries()) {

@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeFile } from '../src/audio/decode.js';
-import { mp3Decoder, nativeMp3Status } from '../src/audio/mpg123.js';
+import { mp3Decoder, nativeMp3Status, withMp3Decoder, type Mp3Decoder } from '../src/audio/mpg123.js';
 import { describe } from '../src/features/vector.js';
 
 const arg = (name: string, fallback: string) => {
@@ -88,11 +88,9 @@ async function ours(files: string[], failed: string[]): Promise<Timing & { ok: s
 }
 
 /** decodeFile alone with MP3s forced through one decoder, CPU and wall, after one warm-up file. */
-async function decodeOnly(files: string[], decoder: 'native' | 'wasm'): Promise<Timing> {
-  const saved = process.env.GROOVEMATCH_DECODER;
-  process.env.GROOVEMATCH_DECODER = decoder;
+async function decodeOnly(files: string[], decoder: Mp3Decoder): Promise<Timing> {
   const t = { audio: 0, wall: 0, cpu: 0 };
-  try {
+  await withMp3Decoder(decoder, async () => {
     await decodeFile(files[0]);
     for (const f of files) {
       const c = process.cpuUsage();
@@ -103,9 +101,7 @@ async function decodeOnly(files: string[], decoder: 'native' | 'wasm'): Promise<
       t.cpu += (d.user + d.system) / 1e6;
       t.audio += a.duration_s;
     }
-  } finally {
-    process.env.GROOVEMATCH_DECODER = saved ?? '';
-  }
+  });
   return t;
 }
 

@@ -7,7 +7,7 @@ import { Mp3Encoder } from '@breezystack/lamejs';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { AudioError, TARGET_RATE, decodeBytes, decodeMono, decodeStream, resample } from '../src/audio/index.js';
-import { mp3Decoder, nativeMp3Status, type Mp3Decoder } from '../src/audio/mpg123.js';
+import { mp3Decoder, nativeMp3Status, withMp3Decoder, type Mp3Decoder } from '../src/audio/mpg123.js';
 import { mpegLayer } from '../src/audio/sniff.js';
 import { rng } from './helpers/random.js';
 
@@ -15,17 +15,7 @@ const native = nativeMp3Status();
 const SKIP = `skipped: the groovematch-mpg123 addon is not installed (${native.reason}); apt-get install libmpg123-dev, then npm ci`;
 const RATE = 44100;
 
-/** Runs `f` with MP3s forced through one decoder. */
-async function using<T>(decoder: Mp3Decoder, f: () => Promise<T>): Promise<T> {
-  const saved = process.env.GROOVEMATCH_DECODER;
-  process.env.GROOVEMATCH_DECODER = decoder;
-  try {
-    return await f();
-  } finally {
-    if (saved === undefined) delete process.env.GROOVEMATCH_DECODER;
-    else process.env.GROOVEMATCH_DECODER = saved;
-  }
-}
+const using = withMp3Decoder;
 
 const tone = (freq: number, seconds: number, amp = 0.5) =>
   Float32Array.from({ length: Math.round(RATE * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / RATE));

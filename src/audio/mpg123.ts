@@ -61,6 +61,18 @@ export function mp3Decoder(): Mp3Decoder {
   return 'wasm';
 }
 
+/** Runs `f` with MP3s sent to one decoder, then restores the setting (benchmarks and tests compare paths). */
+export async function withMp3Decoder<T>(decoder: Mp3Decoder, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.GROOVEMATCH_DECODER;
+  process.env.GROOVEMATCH_DECODER = decoder;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.GROOVEMATCH_DECODER;
+    else process.env.GROOVEMATCH_DECODER = saved;
+  }
+}
+
 /**
  * One MP3 (MPEG Layer III) stream fed slice by slice; frames of other layers are skipped. With `halve`, 44.1 and 48 kHz come out at half rate from
  * mpg123's 2:1 synthesis; the caller asks for it only when it wants 22,050 Hz anyway.
