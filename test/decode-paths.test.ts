@@ -183,17 +183,22 @@ describe.each(PATHS)('MP3 through the %s decoder', (decoder, available) => {
 
 describe.skipIf(!native.available)(`native and WASM decoders agree${native.available ? '' : ` (${SKIP})`}`, () => {
   it('give the same mono 22,050 Hz signal, at the same time', async () => {
-    for (const b of [plain, tagged]) {
+    // Native's 2:1 synthesis only has even 44.1 kHz positions: with the tag's odd cut (576 + 529) it
+    // runs one 44.1 kHz sample late, without a tag (nothing cut) it is on time.
+    for (const [b, late] of [[plain, 0], [tagged, 1]] as const) {
       const w = (await using('wasm', () => decodeBytes(b))).samples;
       const n = (await using('native', () => decodeBytes(b))).samples;
       expect(n.length).toBe(w.length);
       const a = alignment(w, n);
       expect(a.atZero).toBeGreaterThan(0.99);
-      expect(Math.abs(a.lag)).toBeLessThan(0.6);
-      // Below 8 kHz the two are the same signal once native's half-sample lag is allowed for.
-      const lw = resample(w, TARGET_RATE, 16000);
-      const ln = resample(n, TARGET_RATE, 16000);
-      expect(Math.abs(db(rms(ln) / rms(lw)))).toBeLessThan(0.1);
+      expect(Math.abs(a.lag - late / 2)).toBeLessThan(0.1);
+      const full = (await using('wasm', () => decodeMono(b))).mono;
+      const moved = new Float32Array(full.length);
+      moved.set(full.subarray(0, full.length - late), late);
+      const wLate = resample(moved, RATE, TARGET_RATE);
+      expect(alignment(wLate, n, 1).atZero).toBeGreaterThan(0.999);
+      // Below 8 kHz they are then the same signal; above, native keeps 10-11 kHz our resampler rolls off.
+      expect(alignment(resample(wLate, TARGET_RATE, 16000), resample(n, TARGET_RATE, 16000), 1).atZero).toBeGreaterThan(0.99999);
     }
   });
 
