@@ -82,7 +82,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 1 || napi_get_value_bool(env, argv[0], &halve) != napi_ok) return throw_type(env, "open(halve: boolean)");
   decoder *d = calloc(1, sizeof *d);
-  if (!d) return throw_type(env, "out of memory");
+  if (!d) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
   int err = MPG123_OK;
   d->mh = mpg123_new(NULL, &err);
   if (!d->mh || !configure(d->mh, halve)) {
