@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --skip ann,query] [-- --quick]`: every benchmark in sequence, output as Markdown.
- *   decode  scripts/bench-decode.ts   decoder and resampler on generated signals (~1 min)
+ *   decode  scripts/bench-decode.ts   MP3 decoding candidates (WASM, native libmpg123, ffmpeg...) on real files (~2 min)
  *   features scripts/bench-features.ts STFT, MFCC (vs meyda), autocorrelation, describe() (~1 min)
  *   memory  scripts/bench-memory.ts   peak memory analysing 5-50 min files, streamed vs whole (~2 min)
  *   ingest  scripts/bench-ingest.ts   analysis vs the origin's librosa pipeline vs ffmpeg (~2 min)

@@ -2,14 +2,16 @@
  * Ingest speed on one core: `npx tsx scripts/bench-ingest.ts [--dir D] [--n 20]`.
  * Same real 44.1 kHz MP3s through (1) groovematch's analyseFile in-process (decode + whole-track and
  * segment features), (2) the origin pipeline (librosa.load at 22,050 Hz + 40-MFCC mean, in python3,
- * timed inside the interpreter; BLAS/numba held to one thread), (3) the decoder-only limit (ffmpeg, one
- * thread, to 22,050 Hz mono f32). The MP3s are made once from the Debian game-music packages into D
+ * timed inside the interpreter; BLAS/numba held to one thread), (3) decoding alone: decodeFile through
+ * each MP3 decoder (native libmpg123 when installed, audio-decode's WASM) and the decoder-only limit
+ * (ffmpeg, one thread, to 22,050 Hz mono f32). The MP3s are made once from the Debian game-music packages into D
  * (default /tmp/gm-bench-mp3): the first n/2 tracks of at least 60 s from each package, by name.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeFile } from '../src/audio/decode.js';
+import { mp3Decoder, nativeMp3Status, withMp3Decoder, type Mp3Decoder } from '../src/audio/mpg123.js';
 import { describe } from '../src/features/vector.js';
 
 const arg = (name: string, fallback: string) => {
@@ -85,6 +87,24 @@ async function ours(files: string[], failed: string[]): Promise<Timing & { ok: s
   return t;
 }
 
+/** decodeFile alone with MP3s forced through one decoder, CPU and wall, after one warm-up file. */
+async function decodeOnly(files: string[], decoder: Mp3Decoder): Promise<Timing> {
+  const t = { audio: 0, wall: 0, cpu: 0 };
+  await withMp3Decoder(decoder, async () => {
+    await decodeFile(files[0]);
+    for (const f of files) {
+      const c = process.cpuUsage();
+      const w = performance.now();
+      const a = await decodeFile(f);
+      t.wall += (performance.now() - w) / 1000;
+      const d = process.cpuUsage(c);
+      t.cpu += (d.user + d.system) / 1e6;
+      t.audio += a.duration_s;
+    }
+  });
+  return t;
+}
+
 /** Runs origin_pipeline.py; per-file timings come from inside python, start-up separately. */
 export function origin(files: string[]): Timing & { load: number; startup: number; processWall: number; version: string } {
   const w = performance.now();
@@ -126,6 +146,8 @@ async function main(): Promise<void> {
   const files = gm.ok;
   const og = origin(files);
   const ff = ffmpeg(files);
+  const nat = nativeMp3Status().available ? await decodeOnly(files, 'native') : null;
+  const wasm = await decodeOnly(files, 'wasm');
   const x = (t: Timing) => t.audio / t.wall;
   const xc = (t: Timing) => t.audio / t.cpu;
   console.log(`${files.length} MP3s (44.1 kHz stereo, 192 kbit/s) from ${DIR}, ${(gm.audio / 60).toFixed(1)} min of audio; one core.\n`);
@@ -135,9 +157,12 @@ async function main(): Promise<void> {
     console.log(`| ${name} | ${t.wall.toFixed(2)} | ${x(t).toFixed(0)}× | ${t.cpu ? t.cpu.toFixed(2) : '-'} | ${t.cpu ? xc(t).toFixed(0) + '×' : '-'} | ` +
       `${(x(t) / x(og)).toFixed(2)}× | ${((100 * x(t)) / x(ff)).toFixed(1)} % |`);
   row('groovematch analyseFile (decode + track and segment features)', gm);
-  row('  of which decodeFile (decode + mono + resample to 22,050 Hz)', { audio: gm.audio, wall: gm.decode, cpu: 0 });
+  row(`  of which decodeFile (${mp3Decoder()} MP3 decoder; decode + mono + 22,050 Hz)`, { audio: gm.audio, wall: gm.decode, cpu: 0 });
   row(`origin: librosa ${og.version} load 22,050 Hz + 40-MFCC mean`, og);
   row('  of which librosa.load (decode + resample to 22,050 Hz)', { audio: og.audio, wall: og.load, cpu: 0 });
+  if (nat) row('decoder only: decodeFile, native libmpg123 (2:1 synthesis, mono mix)', nat);
+  else console.log('| decoder only: decodeFile, native libmpg123 | not installed | | | | | |');
+  row('decoder only: decodeFile, WASM (audio-decode, GROOVEMATCH_DECODER=wasm)', wasm);
   row('decoder only: ffmpeg -threads 1 → 22,050 Hz mono f32', ff);
   console.log(`\nAudio seconds agree: ours ${gm.audio.toFixed(1)}, origin ${og.audio.toFixed(1)}, ffmpeg ${ff.audio.toFixed(1)}.`);
   console.log(`Origin start-up: import librosa ${og.startup.toFixed(2)} s (lazy); whole process ${og.processWall.toFixed(1)} s ` +

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import decoders, { type AudioData, type StreamDecoder } from 'audio-decode';
 import { AudioError } from './errors.js';
 import { toMono } from './mono.js';
+import { mp3Decoder, NativeMp3, type Piece } from './mpg123.js';
 import { StreamResampler } from './resample-stream.js';
-import { ACCEPTED_FORMATS_TEXT, FORMAT_LABELS, oggCodec, sniffFormat, type AudioFormat } from './sniff.js';
+import { ACCEPTED_FORMATS_TEXT, FORMAT_LABELS, mpegLayer, oggCodec, sniffFormat, type AudioFormat } from './sniff.js';
 
 export const TARGET_RATE = 22050;
 export const MIN_DURATION_S = 1;
@@ -110,6 +111,12 @@ export async function decodeMono(
   return pcm;
 }
 
+/** A decoder fed the file slice by slice; `push()` without bytes ends the input. */
+interface Source {
+  push(bytes?: Uint8Array): Promise<Piece | null> | Piece | null;
+  free(): void;
+}
+
 async function decodeToMono(
   bytes: Uint8Array,
   format: AudioFormat,
@@ -129,61 +136,75 @@ async function decodeToMono(
     else pieces.push(x);
     out += x.length;
   };
+  // `kept` counts samples at the decoder's output rate `rate`, `frames` at the file's own rate.
   let kept = 0;
   let frames = 0;
   let channels = 0;
-  let sampleRate = 0;
+  let rate = 0;
+  let sourceRate = 0;
   let bad = 0;
-  const take = ({ channelData, sampleRate: sr }: AudioData) => {
-    const n = channelData[0]?.length ?? 0;
-    if (n === 0) return;
-    if (!sampleRate) {
-      if (!(sr >= 1000 && sr <= 1_000_000)) throw new AudioError('corrupt', `The ${label} file reports an impossible sample rate.`);
-      sampleRate = sr;
-      channels = channelData.length;
-      if (toRate && toRate !== sr) resampler = new StreamResampler(sr, toRate);
+  const take = (p: Piece | null) => {
+    if (!p) return;
+    if (!rate) {
+      if (!(p.rate >= 1000 && p.rate <= 1_000_000)) throw new AudioError('corrupt', `The ${label} file reports an impossible sample rate.`);
+      ({ rate, sourceRate, channels } = p);
+      if (toRate && toRate !== rate) resampler = new StreamResampler(rate, toRate);
     }
-    frames += n;
-    const room = maxSeconds === undefined ? n : Math.ceil(maxSeconds * sampleRate) - kept;
+    frames += (p.mono.length * sourceRate) / rate;
+    const room = maxSeconds === undefined ? p.mono.length : Math.ceil(maxSeconds * rate) - kept;
     if (room <= 0) return;
-    let mono = toMono(channelData);
-    if (mono.length > room) mono = mono.slice(0, room);
+    const mono = p.mono.length > room ? p.mono.slice(0, room) : p.mono;
     bad += zeroNonFinite(mono);
     kept += mono.length;
     keep(resampler ? resampler.push(mono) : mono);
   };
 
   // Past the cap the rest is not decoded at all: a 14 h upload costs what its first maxSeconds cost.
-  const full = () => maxSeconds !== undefined && sampleRate > 0 && kept >= Math.ceil(maxSeconds * sampleRate);
+  const full = () => maxSeconds !== undefined && rate > 0 && kept >= Math.ceil(maxSeconds * rate);
 
-  // Outside the try: a decoder that fails to load is a server fault, not a bad file.
-  const dec: StreamDecoder = await decoders[DECODER[format]]();
+  // Outside the try: a decoder that fails to load is a server fault, not a bad file. The native decoder
+  // takes Layer III only (MP1/MP2 and MP3s whose first frames are damaged go to WASM), and its 2:1
+  // synthesis is asked for only when the caller wants a rate it can serve (22,050 Hz).
+  const native = format === 'mp3' && mp3Decoder() === 'native' && mpegLayer(bytes) === 3;
+  const src: Source = native ? new NativeMp3(toRate !== undefined && toRate <= TARGET_RATE) : await wasmSource(format);
   try {
-    const rf64 = format === 'wav' && bytes[0] === 0x52 && bytes[1] === 0x46 && bytes[2] === 0x36;
     let at = 0;
-    if (rf64) {
+    if (format === 'wav' && bytes[0] === 0x52 && bytes[1] === 0x46 && bytes[2] === 0x36) {
       // RF64 is RIFF with 64-bit sizes in a 'ds64' chunk; the WAV decoder skips that chunk and reads
       // the 0xFFFFFFFF data size as "to the end", so relabelling the magic is all it takes.
       const head = bytes.slice(0, 12);
       head.set([0x52, 0x49, 0x46, 0x46]); // 'RIFF'
-      take(await quietly(() => dec(head)));
+      take(await src.push(head));
       at = 12;
     }
-    for (; at < bytes.length && !full(); at += CHUNK_BYTES) take(await quietly(() => dec(bytes.subarray(at, at + CHUNK_BYTES))));
-    take(await quietly(() => dec()));
+    for (; at < bytes.length && !full(); at += CHUNK_BYTES) take(await src.push(bytes.subarray(at, at + CHUNK_BYTES)));
+    // libmpg123 holds nothing back at the end of a feed, so only the WASM decoders are asked to flush.
+    if (!native) take(await src.push());
   } catch (e) {
-    dec.free();
     if (e instanceof AudioError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     // A cut-off MP4 loses its 'moov' index at the end and then also reports "no audio track".
     const truncatedMp4 = format === 'm4a' && !hasTopLevelBox(bytes, 'moov');
     if (!truncatedMp4 && /unsupported|not support|no decoder|no audio track|no aac/i.test(msg)) throw unsupported(label);
     throw corrupt(label);
+  } finally {
+    src.free();
   }
   if (frames === 0) throw corrupt(label);
   if (bad > kept * MAX_BAD_SHARE) throw corrupt(label);
   if (resampler) keep(resampler.end());
-  return { format, mono: sink ? new Float32Array(0) : concat(pieces, out), sampleRate, channels, frames };
+  return { format, mono: sink ? new Float32Array(0) : concat(pieces, out), sampleRate: sourceRate, channels, frames };
+}
+
+/** audio-decode's decoder for `format`, each call's channels mixed to mono. */
+async function wasmSource(format: AudioFormat): Promise<Source> {
+  const dec: StreamDecoder = await decoders[DECODER[format]]();
+  const piece = ({ channelData, sampleRate }: AudioData): Piece | null =>
+    (channelData[0]?.length ?? 0) === 0 ? null : { mono: toMono(channelData), rate: sampleRate, sourceRate: sampleRate, channels: channelData.length };
+  return {
+    push: async (b) => piece(await quietly(() => (b ? dec(b) : dec()))),
+    free: () => dec.free(),
+  };
 }
 
 function corrupt(label: string): AudioError {

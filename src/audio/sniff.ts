@@ -135,3 +135,19 @@ function adtsFrames(b: Uint8Array, i: number): boolean {
   if (j + 7 > b.length) return j >= b.length;
   return adtsFrameLength(b, j) > 0 && (b[j + 2] & 0x3c) === (b[i + 2] & 0x3c);
 }
+
+/** How far into an MP3 to look for its first pair of frames before giving up. */
+const LAYER_SCAN_BYTES = 1 << 16;
+
+/**
+ * The MPEG audio layer (1, 2 or 3) of the first two consecutive frames past any ID3v2 tag, or null if
+ * none turn up early on. Picks the decoder: the native one decodes Layer III (MP3) only.
+ */
+export function mpegLayer(b: Uint8Array): number | null {
+  const start = id3End(b);
+  const end = Math.min(b.length, start + LAYER_SCAN_BYTES);
+  for (let i = start; i < end; i++) {
+    if (b[i] === 0xff && mpegFrames(b, i)) return 4 - ((b[i + 1] >> 1) & 3);
+  }
+  return null;
+}
