@@ -64,7 +64,7 @@ export function canonicalPeriod(period: number, fps: number): number {
 }
 
 /** The beat-relative autocorrelation is read every 1/PATTERN_DIVISIONS beat up to PATTERN_BEATS beats. */
-export const PATTERN_DIVISIONS = 24;
+export const PATTERN_DIVISIONS = 12;
 export const PATTERN_BEATS = 8;
 export const PATTERN_LAGS = PATTERN_DIVISIONS * PATTERN_BEATS;
 
@@ -78,14 +78,15 @@ function maxNear(r: Float32Array, x: number, radius: number): number {
 }
 
 /**
- * Each envelope's autocorrelation at lags of k/24 beat, k = 1 … 192 (eight beats: the bar of every common
- * meter, and 1/24 divides into quarters, triplets and sixteenths), each the maximum within ±1/24 beat so
- * humanised timing and a slightly wrong tempo still hit the peak. Period: canonicalPeriod's, so the same
- * groove played faster gives the same numbers.
+ * Each envelope's autocorrelation at lags of k/12 beat, k = 1 … 96 (eight beats: the bar of every common
+ * meter; twelfths hold eighths, triplets and, within the pooling, sixteenths), each the maximum within
+ * ±1/24 beat so humanised timing and a slightly wrong tempo still hit the peak. Period: canonicalPeriod's,
+ * so the same groove played faster gives the same numbers. (Every 1/24 beat: the same style precision
+ * with twice the dimensions; every 1/6: lower.)
  */
 export function beatAutocorrelation(bands: Float32Array[], period: number, fps: number): Float32Array {
   const out = new Float32Array(bands.length * PATTERN_LAGS);
-  const radius = Math.max(1, period / PATTERN_DIVISIONS);
+  const radius = Math.max(1, period / (2 * PATTERN_DIVISIONS));
   const maxLag = Math.ceil(period * PATTERN_BEATS + radius) + 1;
   bands.forEach((env, b) => {
     const r = autocorrelation(highPass(env, Math.round(fps)), maxLag);

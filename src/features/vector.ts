@@ -54,12 +54,12 @@ export const BLOCKS: readonly Block[] = layout([
  * Segment windows answer "which span sounds like which span", where the sound of the drums and
  * instruments matters as much as the groove: timbre gets a real share (chosen by excerpt retrieval).
  */
-export const SEGMENT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.05, pattern: 0.15, bar: 0.05, lag: 0.35, timbre: 0.35 };
+export const SEGMENT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.05, pattern: 0.1, bar: 0.05, lag: 0.4, timbre: 0.35 };
 
 export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
 
 /** Rhythm first: what the indexes are built with (the `rhythm` mode). Chosen by `groovematch eval`. */
-export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.1, pattern: 0.75, bar: 0.1, lag: 0, timbre: 0 };
+export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.05, pattern: 0.8, bar: 0.1, lag: 0, timbre: 0 };
 
 /** The two onset views of a span: envelopes for the tempo estimate and kit-robust ones for the patterns. */
 interface Onsets {
