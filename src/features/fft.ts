@@ -38,6 +38,12 @@ export class PowerSpectrum {
     return this.view;
   }
 
+  /** Transforms the frame in input(); the spectrum in PFFFT's ordered real layout ([X0, X(N/2), re1, im1, …]). */
+  transform(): Float32Array {
+    wasm._pffft_transform_ordered(this.setup, this.inPtr, this.outPtr, this.workPtr, FORWARD);
+    return wasm.HEAPF32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + this.size);
+  }
+
   /** |X[k]|² for k = 0 … size/2 of the frame in input(), into out. */
   power(out: Float64Array): void {
     wasm._pffft_transform_ordered(this.setup, this.inPtr, this.outPtr, this.workPtr, FORWARD);

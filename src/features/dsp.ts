@@ -1,0 +1,60 @@
+import { DSP_WASM_BASE64 } from './wasm/dsp-wasm.js';
+
+/**
+ * The analysis kernels of src/features/wasm/dsp.c (STFT windowing, mel bands in dB, DCT), compiled to
+ * WebAssembly SIMD by scripts/build-dsp-wasm.sh. They do the JavaScript's arithmetic in its order and precision,
+ * 3-8× faster; `dsp()` is null where the module does not instantiate (no WebAssembly SIMD), and callers then
+ * run their JavaScript.
+ */
+export interface DspKernels {
+  memory: WebAssembly.Memory;
+  /** Bytes of memory, 16-aligned, never freed; 0 when memory is exhausted. */
+  alloc(bytes: number): number;
+  window_frames(sig: number, sigStart: number, sigLen: number, first: number, hop: number, count: number, nFft: number, win: number, out: number): void;
+  mel_db(spec: number, count: number, nFft: number, nMels: number, offsets: number, bins: number, counts: number, weights: number, power: number, db: number): number;
+  dct_rows(x: number, frames: number, nIn: number, dctT: number, nOut: number, out: number): void;
+}
+
+let kernels: DspKernels | null | undefined;
+let enabled = process.env.GROOVEMATCH_DSP !== 'js';
+
+/** The kernels, or null where they do not instantiate or are switched off (GROOVEMATCH_DSP=js, useDsp(false)). */
+export function dsp(): DspKernels | null {
+  if (!enabled) return null;
+  if (kernels === undefined) {
+    try {
+      const module = new WebAssembly.Module(Buffer.from(DSP_WASM_BASE64, 'base64'));
+      kernels = new WebAssembly.Instance(module, {}).exports as unknown as DspKernels;
+    } catch {
+      kernels = null;
+    }
+  }
+  return kernels;
+}
+
+/** Switches the kernels on or off (tests and benchmarks compare them with the JavaScript); returns the old setting. */
+export function useDsp(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/** Allocates in the module's memory or throws. */
+export function allocate(k: DspKernels, bytes: number): number {
+  const p = k.alloc(bytes);
+  if (!p) throw new RangeError('out of WebAssembly memory for the analysis kernels');
+  return p;
+}
+
+/** A typed view of the module's memory (make a fresh one after any allocation: memory may have grown). */
+export function f32(k: DspKernels, ptr: number, length: number): Float32Array {
+  return new Float32Array(k.memory.buffer, ptr, length);
+}
+
+export function f64(k: DspKernels, ptr: number, length: number): Float64Array {
+  return new Float64Array(k.memory.buffer, ptr, length);
+}
+
+export function i32(k: DspKernels, ptr: number, length: number): Int32Array {
+  return new Int32Array(k.memory.buffer, ptr, length);
+}

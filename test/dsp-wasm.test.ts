@@ -1,0 +1,51 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe as suite, expect, it } from 'vitest';
+import { dsp, useDsp } from '../src/features/dsp.js';
+import { melSpectrogram } from '../src/features/frames.js';
+import { mfcc } from '../src/features/timbre.js';
+import { renderGroove } from '../src/synth/index.js';
+
+const SR = 22050;
+
+function hasClang(): boolean {
+  try {
+    execFileSync('sh', ['-c', 'command -v clang && command -v wasm-ld'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function both<T>(f: () => T): [T, T] {
+  const was = useDsp(false);
+  try {
+    const js = f();
+    useDsp(true);
+    return [js, f()];
+  } finally {
+    useDsp(was);
+  }
+}
+
+suite('WebAssembly analysis kernels', () => {
+  it('instantiate here', () => {
+    expect(dsp()).not.toBeNull();
+  });
+
+  it('give the JavaScript mel spectrogram and MFCCs bit for bit (both STFT settings, a partial last block)', () => {
+    const x = renderGroove({ style: 'funk', bpm: 101, kit: 'acoustic', seconds: 7.3, seed: 5, sampleRate: SR }).samples;
+    for (const cfg of [undefined, { nFft: 2048, hop: 512, nMels: 128, fMin: 0 }]) {
+      const [js, wasm] = both(() => melSpectrogram(x, SR, cfg));
+      expect(wasm.frames).toBe(js.frames);
+      expect(Buffer.from(wasm.db.buffer, wasm.db.byteOffset, wasm.db.byteLength).equals(Buffer.from(js.db.buffer, js.db.byteOffset, js.db.byteLength))).toBe(true);
+      const [a, b] = both(() => mfcc(js, cfg ? 40 : 20));
+      expect(Array.from(b)).toEqual(Array.from(a));
+    }
+  });
+
+  it.skipIf(!hasClang())('dsp-wasm.ts is the build of dsp.c (clang and wasm-ld installed)', () => {
+    const script = path.join(import.meta.dirname, '..', 'scripts', 'build-dsp-wasm.sh');
+    expect(execFileSync('sh', [script, '--check'], { encoding: 'utf8' })).toContain('matches');
+  });
+});
