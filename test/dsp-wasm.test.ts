@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe as suite, expect, it } from 'vitest';
 import { dsp, useDsp } from '../src/features/dsp.js';
 import { melSpectrogram } from '../src/features/frames.js';
+import { onsetEnvelopes, whitenedEnvelopes } from '../src/features/onset.js';
 import { mfcc } from '../src/features/timbre.js';
 import { renderGroove } from '../src/synth/index.js';
 
@@ -41,6 +42,17 @@ suite('WebAssembly analysis kernels', () => {
       expect(Buffer.from(wasm.db.buffer, wasm.db.byteOffset, wasm.db.byteLength).equals(Buffer.from(js.db.buffer, js.db.byteOffset, js.db.byteLength))).toBe(true);
       const [a, b] = both(() => mfcc(js, cfg ? 40 : 20));
       expect(Array.from(b)).toEqual(Array.from(a));
+    }
+  });
+
+  it('give the JavaScript onset and whitened envelopes bit for bit (more rows than one block)', () => {
+    const x = renderGroove({ style: 'samba', bpm: 97, kit: 'bright', seconds: 52, seed: 3, sampleRate: SR }).samples;
+    const spec = melSpectrogram(x, SR);
+    expect(spec.frames).toBeGreaterThan(4096);
+    for (const f of [onsetEnvelopes, whitenedEnvelopes]) {
+      const [js, wasm] = both(() => f(spec));
+      expect(wasm.bands.length).toBe(js.bands.length);
+      js.bands.forEach((b, i) => expect(Array.from(wasm.bands[i])).toEqual(Array.from(b)));
     }
   });
 

@@ -1,4 +1,5 @@
 import { lagProducts } from './acf.js';
+import { allocate, dsp, f32, f64, i32, type DspKernels } from './dsp.js';
 import type { MelSpectrogram } from './frames.js';
 
 /**
@@ -37,11 +38,11 @@ export const ONSET_GAMMA = 1000;
  */
 export class CompressionTable {
   private static readonly STEP = 1 / 32;
-  private readonly lo: number;
-  private readonly hi: number;
+  readonly lo: number;
+  readonly hi: number;
   private readonly gamma: number;
   /** f, f′, f″/2 at each node. */
-  private readonly c: Float64Array;
+  readonly c: Float64Array;
 
   constructor(gamma: number, lo: number, hi: number) {
     this.gamma = gamma;
@@ -126,6 +127,10 @@ export function onsetEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
   const { first, count } = bandRanges(centresHz, ONSET_BANDS_HZ);
   const nb = ONSET_BANDS_HZ.length;
   const bands = Array.from({ length: nb }, () => new Float32Array(frames));
+  const k = dsp();
+  if (k && onsetKernel(k, spec, max, table, first, count, bands)) {
+    return { bands: [...bands, balancedSum(bands, Math.round(spec.fps))], fps: spec.fps };
+  }
   // Compressed rows as float32, as the stored compressed spectrogram was.
   let prev = new Float32Array(nMels);
   let cur = new Float32Array(nMels);
@@ -175,11 +180,15 @@ const RECENT_FRAMES = 5;
  */
 export function whitenedEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
   const { frames, nMels, centresHz, db } = spec;
-  const ref = columnQuantiles(db, frames, nMels, WHITE_QUANTILE);
   const table = tableFor(WHITE_GAMMA);
   const { first, count } = bandRanges(centresHz, PATTERN_BANDS_HZ);
   const nb = PATTERN_BANDS_HZ.length;
   const bands = Array.from({ length: nb }, () => new Float32Array(frames));
+  const k = dsp();
+  if (k && whitenedKernel(k, spec, table, first, count, bands)) {
+    return { bands: [...bands, balancedSum(bands, Math.round(spec.fps))], fps: spec.fps };
+  }
+  const ref = columnQuantiles(db, frames, nMels, WHITE_QUANTILE);
   // The whitened rows t − RECENT_FRAMES … t (float32, as the stored whitened spectrogram was), as a ring.
   const depth = RECENT_FRAMES + 1;
   const ring = new Float32Array(depth * nMels);
@@ -214,6 +223,167 @@ export function whitenedEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
   return { bands: [...bands, balancedSum(bands, Math.round(spec.fps))], fps: spec.fps };
 }
 
+/** Rows per call of the WebAssembly kernels. */
+const ROWS = 4096;
+const MAX_BINS = 4096;
+const MAX_BANDS = 16;
+
+/** Work buffers in the kernels' memory for spectrograms of nMels bins (pointers), and the tables copied there. */
+interface OnsetPlan {
+  nMels: number;
+  db: number;
+  out: number;
+  a: number;
+  b: number;
+  scratch: number;
+  ring: number;
+  first: number;
+  count: number;
+  lo: number;
+  hi: number;
+  scale: number;
+  bins: number;
+  counts: number;
+  ref: number;
+  tables: Map<CompressionTable, number>;
+}
+
+const onsetPlans = new Map<number, OnsetPlan>();
+
+function onsetPlan(k: DspKernels, nMels: number): OnsetPlan {
+  let p = onsetPlans.get(nMels);
+  if (!p) {
+    p = {
+      nMels,
+      db: allocate(k, 4 * ROWS * nMels),
+      out: allocate(k, 4 * ROWS * MAX_BANDS),
+      a: allocate(k, 4 * nMels),
+      b: allocate(k, 4 * nMels),
+      scratch: allocate(k, 4 * nMels),
+      ring: allocate(k, 4 * (RECENT_FRAMES + 1) * nMels),
+      first: allocate(k, 4 * MAX_BANDS),
+      count: allocate(k, 4 * MAX_BANDS),
+      lo: allocate(k, 8 * nMels),
+      hi: allocate(k, 8 * nMels),
+      scale: allocate(k, 8 * nMels),
+      bins: allocate(k, 4 * nMels),
+      counts: allocate(k, 4 * nMels * MAX_BINS),
+      ref: allocate(k, 8 * nMels),
+      tables: new Map(),
+    };
+    onsetPlans.set(nMels, p);
+  }
+  return p;
+}
+
+function tablePtr(k: DspKernels, p: OnsetPlan, t: CompressionTable): number {
+  let ptr = p.tables.get(t);
+  if (ptr === undefined) {
+    ptr = allocate(k, 8 * t.c.length);
+    f64(k, ptr, t.c.length).set(t.c);
+    p.tables.set(t, ptr);
+  }
+  return ptr;
+}
+
+/** Calls f(t0, rows) for each block of spectrogram rows, with the block copied to p.db. */
+function eachBlock(k: DspKernels, p: OnsetPlan, spec: MelSpectrogram, f: (t0: number, rows: number) => void): void {
+  const { db, frames, nMels } = spec;
+  for (let t0 = 0; t0 < frames; t0 += ROWS) {
+    const rows = Math.min(ROWS, frames - t0);
+    f32(k, p.db, rows * nMels).set(db.subarray(t0 * nMels, (t0 + rows) * nMels));
+    f(t0, rows);
+  }
+}
+
+/** Rows × nb band values (row-major) from p.out into the band envelopes at t0. */
+function scatter(k: DspKernels, p: OnsetPlan, t0: number, rows: number, bands: Float32Array[]): void {
+  const nb = bands.length;
+  const out = f32(k, p.out, rows * nb);
+  for (let g = 0; g < nb; g++) {
+    const b = bands[g];
+    for (let r = 0; r < rows; r++) b[t0 + r] = out[r * nb + g];
+  }
+}
+
+function setBands(k: DspKernels, p: OnsetPlan, first: Int32Array, count: Int32Array): boolean {
+  if (first.length > MAX_BANDS) return false;
+  i32(k, p.first, first.length).set(first);
+  i32(k, p.count, count.length).set(count);
+  return true;
+}
+
+/** onsetEnvelopes' bands by the WebAssembly kernel; false (bands untouched or to be redone) if it cannot. */
+function onsetKernel(k: DspKernels, spec: MelSpectrogram, max: number, table: CompressionTable, first: Int32Array, count: Int32Array, bands: Float32Array[]): boolean {
+  const p = onsetPlan(k, spec.nMels);
+  if (!setBands(k, p, first, count)) return false;
+  const tp = tablePtr(k, p, table);
+  let bad = 0;
+  eachBlock(k, p, spec, (t0, rows) => {
+    bad |= k.onset_rows(p.db, t0, rows, spec.nMels, max, tp, table.lo, table.hi, p.first, p.count, bands.length, p.a, p.b, p.scratch, p.out);
+    scatter(k, p, t0, rows, bands);
+  });
+  return bad === 0;
+}
+
+/** whitenedEnvelopes' bands by the WebAssembly kernels (quantiles as columnQuantiles computes them). */
+function whitenedKernel(k: DspKernels, spec: MelSpectrogram, table: CompressionTable, first: Int32Array, count: Int32Array, bands: Float32Array[]): boolean {
+  const { frames, nMels } = spec;
+  const p = onsetPlan(k, nMels);
+  if (!setBands(k, p, first, count)) return false;
+  f64(k, p.lo, nMels).fill(Infinity);
+  f64(k, p.hi, nMels).fill(-Infinity);
+  eachBlock(k, p, spec, (_t0, rows) => k.column_range(p.db, rows, nMels, p.lo, p.hi));
+  const lo = Float64Array.from(f64(k, p.lo, nMels));
+  const hi = Float64Array.from(f64(k, p.hi, nMels));
+  const bins = new Int32Array(nMels);
+  const scale = new Float64Array(nMels);
+  histogramShape(lo, hi, bins, scale);
+  f64(k, p.scale, nMels).set(scale);
+  i32(k, p.bins, nMels).set(bins);
+  new Uint32Array(k.memory.buffer, p.counts, nMels * MAX_BINS).fill(0);
+  eachBlock(k, p, spec, (_t0, rows) => k.column_histogram(p.db, rows, nMels, p.lo, p.scale, p.bins, p.counts, MAX_BINS));
+  const ref = quantilesFromCounts(new Uint32Array(k.memory.buffer, p.counts, nMels * MAX_BINS), lo, hi, bins, scale, frames, WHITE_QUANTILE);
+  f64(k, p.ref, nMels).set(ref);
+  const tp = tablePtr(k, p, table);
+  let bad = 0;
+  eachBlock(k, p, spec, (t0, rows) => {
+    bad |= k.whitened_rows(p.db, t0, rows, nMels, p.ref, tp, table.lo, table.hi, p.ring, RECENT_FRAMES + 1, p.first, p.count, bands.length, p.scratch, p.out);
+    scatter(k, p, t0, rows, bands);
+  });
+  return bad === 0;
+}
+
+/** Per column, the 0.1 dB histogram's bin count (0: a constant column) and scale, from its range. */
+function histogramShape(lo: Float64Array, hi: Float64Array, bins: Int32Array, scale: Float64Array): void {
+  for (let m = 0; m < lo.length; m++) {
+    if (hi[m] > lo[m]) {
+      bins[m] = Math.min(MAX_BINS, Math.ceil((hi[m] - lo[m]) * 10) + 1);
+      scale[m] = (bins[m] - 1) / (hi[m] - lo[m]);
+    }
+  }
+}
+
+/** The q-quantile of each column from its histogram (counts[m·MAX_BINS + bin]). */
+function quantilesFromCounts(counts: Uint32Array, lo: Float64Array, hi: Float64Array, bins: Int32Array, scale: Float64Array, frames: number, q: number): Float64Array {
+  const out = new Float64Array(lo.length);
+  const target = q * (frames - 1);
+  for (let m = 0; m < lo.length; m++) {
+    out[m] = lo[m];
+    if (!bins[m]) continue;
+    out[m] = hi[m];
+    let seen = 0;
+    for (let b = 0; b < bins[m]; b++) {
+      seen += counts[m * MAX_BINS + b];
+      if (seen > target) {
+        out[m] = lo[m] + b / scale[m];
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * The q-quantile of each column of a frames × nMels dB matrix, by a 0.1 dB histogram per column (linear time,
  * where sorting costs n log n), read row by row: a column at a time would walk the whole matrix once per column.
@@ -229,36 +399,15 @@ function columnQuantiles(db: Float32Array, frames: number, nMels: number, q: num
       if (v > hi[m]) hi[m] = v;
     }
   }
-  const out = new Float64Array(nMels);
-  const MAX_BINS = 4096;
   const bins = new Int32Array(nMels);
   const scale = new Float64Array(nMels);
-  for (let m = 0; m < nMels; m++) {
-    if (hi[m] > lo[m]) {
-      bins[m] = Math.min(MAX_BINS, Math.ceil((hi[m] - lo[m]) * 10) + 1);
-      scale[m] = (bins[m] - 1) / (hi[m] - lo[m]);
-    }
-  }
+  histogramShape(lo, hi, bins, scale);
   const counts = new Uint32Array(nMels * MAX_BINS);
   for (let t = 0; t < frames; t++) {
     const row = t * nMels;
     for (let m = 0; m < nMels; m++) if (bins[m]) counts[m * MAX_BINS + Math.floor((db[row + m] - lo[m]) * scale[m])]++;
   }
-  const target = q * (frames - 1);
-  for (let m = 0; m < nMels; m++) {
-    out[m] = lo[m];
-    if (!bins[m]) continue;
-    out[m] = hi[m];
-    let seen = 0;
-    for (let b = 0; b < bins[m]; b++) {
-      seen += counts[m * MAX_BINS + b];
-      if (seen > target) {
-        out[m] = lo[m] + b / scale[m];
-        break;
-      }
-    }
-  }
-  return out;
+  return quantilesFromCounts(counts, lo, hi, bins, scale, frames, q);
 }
 
 /**

@@ -137,3 +137,114 @@ void dct_rows(const float *x, int frames, int nIn, const double *dctT, int nOut,
     }
   }
 }
+
+/*
+ * log(1 + γ·10^(d/10)) from onset.ts's CompressionTable: nodes every 1/32 dB from lo, each (f, f′, f″/2); the value
+ * at d is the Taylor step from the nearest node, exactly as CompressionTable.row computes it. *bad is set when
+ * d falls outside [lo, hi] (the JavaScript then computes that case itself).
+ */
+static inline double compress_at(const double *table, double lo, double hi, double d, int *bad) {
+  if (!(d >= lo && d <= hi)) { *bad = 1; return 0; }
+  int i = (int)__builtin_floor((d - lo) * 32 + 0.5);
+  double y = d - (lo + i * (1.0 / 32));
+  const double *c = table + 3 * i;
+  return c[0] + y * (c[1] + y * c[2]);
+}
+
+/* Mean of x[first[g]] … x[first[g] + count[g] − 1] for each band g (0 for an empty band), as float32 into out. */
+static inline void band_means(const float *x, const int *first, const int *count, int nb, float *out) {
+  for (int g = 0; g < nb; g++) {
+    double s = 0;
+    int n = count[g];
+    for (int m = first[g], e = first[g] + n; m < e; m++) s += x[m];
+    out[g] = n ? (float)(s / n) : 0.0f;
+  }
+}
+
+/*
+ * onset.ts's onsetEnvelopes for rows [t0, t0 + rows) of a dB spectrogram (db points at row t0): each row
+ * compressed against `level` (float32), its rise over the previous row (prev: the compressed row t0 − 1, updated),
+ * half-wave rectified, averaged per band into out (rows × nb, row-major; row 0 of the track gives zeros).
+ * Returns 1 if a value fell outside the table.
+ */
+EXPORT("onset_rows")
+int onset_rows(const float *db, int t0, int rows, int nMels, double level, const double *table, double lo, double hi,
+               const int *first, const int *count, int nb, float *prev, float *cur, float *flux, float *out) {
+  int bad = 0;
+  for (int r = 0; r < rows; r++) {
+    const float *x = db + (size_t)r * nMels;
+    for (int m = 0; m < nMels; m++) cur[m] = (float)compress_at(table, lo, hi, (double)x[m] - level, &bad);
+    float *o = out + (size_t)r * nb;
+    if (t0 + r == 0) {
+      for (int g = 0; g < nb; g++) o[g] = 0.0f;
+    } else {
+      for (int m = 0; m < nMels; m++) {
+        double d = (double)cur[m] - (double)prev[m];
+        flux[m] = d > 0 ? (float)d : 0.0f;
+      }
+      band_means(flux, first, count, nb, o);
+    }
+    for (int m = 0; m < nMels; m++) prev[m] = cur[m];
+  }
+  return bad;
+}
+
+/* Per column of rows × nMels dB values: the running minimum and maximum (float64, updated). */
+EXPORT("column_range")
+void column_range(const float *db, int rows, int nMels, double *lo, double *hi) {
+  for (int r = 0; r < rows; r++) {
+    const float *x = db + (size_t)r * nMels;
+    for (int m = 0; m < nMels; m++) {
+      double v = x[m];
+      if (v < lo[m]) lo[m] = v;
+      if (v > hi[m]) hi[m] = v;
+    }
+  }
+}
+
+/* Per column, counts[m·stride + floor((v − lo[m])·scale[m])]++ for columns with bins[m] > 0. */
+EXPORT("column_histogram")
+void column_histogram(const float *db, int rows, int nMels, const double *lo, const double *scale, const int *bins,
+                      unsigned *counts, int stride) {
+  for (int r = 0; r < rows; r++) {
+    const float *x = db + (size_t)r * nMels;
+    for (int m = 0; m < nMels; m++) {
+      if (bins[m]) counts[(size_t)m * stride + (int)__builtin_floor(((double)x[m] - lo[m]) * scale[m])]++;
+    }
+  }
+}
+
+/*
+ * onset.ts's whitenedEnvelopes for rows [t0, t0 + rows): each row compressed against its columns' reference levels
+ * (float32, into the ring of depth rows: row t at (t % depth)·nMels), its rise above the maximum of the previous
+ * depth − 1 rows (as far back as the track goes), half-wave rectified, averaged per band into out (rows × nb).
+ * Returns 1 if a value fell outside the table.
+ */
+EXPORT("whitened_rows")
+int whitened_rows(const float *db, int t0, int rows, int nMels, const double *ref, const double *table, double lo,
+                  double hi, float *ring, int depth, const int *first, const int *count, int nb, float *rise, float *out) {
+  int bad = 0;
+  int recent = depth - 1;
+  for (int r = 0; r < rows; r++) {
+    int t = t0 + r;
+    const float *x = db + (size_t)r * nMels;
+    float *now = ring + (size_t)(t % depth) * nMels;
+    for (int m = 0; m < nMels; m++) now[m] = (float)compress_at(table, lo, hi, (double)x[m] - ref[m], &bad);
+    float *o = out + (size_t)r * nb;
+    if (t == 0) {
+      for (int g = 0; g < nb; g++) o[g] = 0.0f;
+      continue;
+    }
+    int reach = t < recent ? t : recent;
+    const float *back[16];
+    for (int d = 1; d <= reach; d++) back[d - 1] = ring + (size_t)((t - d) % depth) * nMels;
+    for (int m = 0; m < nMels; m++) {
+      float v = back[0][m];
+      for (int d = 1; d < reach; d++) if (back[d][m] > v) v = back[d][m];
+      double e = (double)now[m] - (double)v;
+      rise[m] = e > 0 ? (float)e : 0.0f;
+    }
+    band_means(rise, first, count, nb, o);
+  }
+  return bad;
+}
