@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe as suite, expect, it } from 'vitest';
+import { lagProducts } from '../src/features/acf.js';
 import { dsp, useDsp } from '../src/features/dsp.js';
 import { melSpectrogram } from '../src/features/frames.js';
 import { onsetEnvelopes, whitenedEnvelopes } from '../src/features/onset.js';
@@ -53,6 +54,18 @@ suite('WebAssembly analysis kernels', () => {
       const [js, wasm] = both(() => f(spec));
       expect(wasm.bands.length).toBe(js.bands.length);
       js.bands.forEach((b, i) => expect(Array.from(wasm.bands[i])).toEqual(Array.from(b)));
+    }
+  });
+
+  it('give fft.js lag products to float64 rounding (window and whole-track sizes)', () => {
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (const [n, maxLag] of [[861, 517], [2583, 517], [20000, 520], [1000, 999]]) {
+      const x = Float32Array.from({ length: n }, (_, i) => rnd() * (i % 7 === 0 ? 1 : 0.1));
+      const [js, wasm] = both(() => lagProducts(x, maxLag));
+      let worst = 0;
+      for (let lag = 0; lag <= maxLag; lag++) worst = Math.max(worst, Math.abs(js[lag] - wasm[lag]) / js[0]);
+      expect(worst).toBeLessThan(1e-14);
     }
   });
 

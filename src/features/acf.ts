@@ -1,4 +1,5 @@
 import FFT from 'fft.js';
+import { allocate, dsp, f32, f64, type DspKernels } from './dsp.js';
 
 const ffts = new Map<number, FFT>();
 
@@ -9,6 +10,31 @@ function fftOf(size: number): FFT {
     ffts.set(size, f);
   }
   return f;
+}
+
+/** Per FFT size, its twiddles in the kernels' memory; buffers shared by all sizes, grown when too small. */
+const twiddles = new Map<number, number>();
+let buffers = { size: 0, x: 0, work: 0, out: 0 };
+
+function acfPlan(k: DspKernels, size: number): { tw: number; x: number; work: number; out: number } {
+  let tw = twiddles.get(size);
+  if (tw === undefined) {
+    tw = allocate(k, 8 * 4 * (size / 2));
+    const t = f64(k, tw, 4 * (size / 2));
+    for (let i = 0; i < size / 2; i++) {
+      const a = (2 * Math.PI * i) / size;
+      t[4 * i] = Math.cos(a);
+      t[4 * i + 1] = -Math.sin(a);
+      t[4 * i + 2] = Math.sin(a);
+      t[4 * i + 3] = Math.cos(a);
+    }
+    twiddles.set(size, tw);
+  }
+  if (buffers.size < size) {
+    // n < size and maxLag < size, so buffers for the size hold any signal and lag range that use it.
+    buffers = { size, x: allocate(k, 4 * size), work: allocate(k, 8 * (2 * size + size / 2 + 1)), out: allocate(k, 8 * size) };
+  }
+  return { tw, x: buffers.x, work: buffers.work, out: buffers.out };
 }
 
 /**
@@ -27,6 +53,14 @@ export function lagProducts(x: Float32Array, maxLag: number): Float64Array {
       for (let i = 0; i + lag < n; i++) s += x[i] * x[i + lag];
       out[lag] = s;
     }
+    return out;
+  }
+  const k = dsp();
+  if (k) {
+    const p = acfPlan(k, size);
+    f32(k, p.x, n).set(x);
+    k.lag_products(p.x, n, maxLag, size, p.tw, p.work, p.out);
+    out.set(f64(k, p.out, maxLag + 1));
     return out;
   }
   const fft = fftOf(size);

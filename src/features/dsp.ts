@@ -14,6 +14,7 @@ export interface DspKernels {
   mel_db(spec: number, count: number, nFft: number, nMels: number, offsets: number, bins: number, counts: number, weights: number, power: number, db: number): number;
   dct_rows(x: number, frames: number, nIn: number, dctT: number, nOut: number, out: number): void;
   onset_rows(db: number, t0: number, rows: number, nMels: number, level: number, table: number, lo: number, hi: number, first: number, count: number, nb: number, prev: number, cur: number, flux: number, out: number): number;
+  lag_products(x: number, n: number, maxLag: number, size: number, tw: number, work: number, out: number): void;
   column_range(db: number, rows: number, nMels: number, lo: number, hi: number): void;
   column_histogram(db: number, rows: number, nMels: number, lo: number, scale: number, bins: number, counts: number, stride: number): void;
   whitened_rows(db: number, t0: number, rows: number, nMels: number, ref: number, table: number, lo: number, hi: number, ring: number, depth: number, first: number, count: number, nb: number, rise: number, out: number): number;

@@ -248,3 +248,111 @@ int whitened_rows(const float *db, int t0, int rows, int nMels, const double *re
   }
   return bad;
 }
+
+/*
+ * In-place complex FFT of M points (M a power of two; interleaved re, im), radix 2, decimation in time. tw holds,
+ * for the N = 2M point real transform it serves, 4 doubles per k < N/2: cos(2πk/N), −sin(2πk/N) and the same
+ * rotated (sin(2πk/N), cos(2πk/N)), so a twiddle product is two multiplies and an add per lane pair.
+ */
+static void complex_fft(double *z, int M, const double *tw, int N) {
+  for (int i = 1, j = 0; i < M; i++) {
+    int bit = M >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      v128_t t = wasm_v128_load(z + 2 * i);
+      wasm_v128_store(z + 2 * i, wasm_v128_load(z + 2 * j));
+      wasm_v128_store(z + 2 * j, t);
+    }
+  }
+  for (int L = 2; L <= M; L <<= 1) {
+    int half = L >> 1;
+    int step = N / L;
+    if (half >= 16) {
+      /* Long butterflies: walk each group's two halves in order (the data stays in cache; the same sums). */
+      for (int k0 = 0; k0 < M; k0 += L) {
+        double *pa = z + 2 * k0;
+        double *pb = z + 2 * (k0 + half);
+        const double *t = tw;
+        for (int j = 0; j < half; j++, t += 4 * (size_t)step) {
+          v128_t w = wasm_v128_load(t);
+          v128_t wr = wasm_v128_load(t + 2);
+          v128_t a = wasm_v128_load(pa + 2 * j);
+          v128_t b = wasm_v128_load(pb + 2 * j);
+          v128_t p = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_splat(wasm_f64x2_extract_lane(b, 0)), w),
+                                    wasm_f64x2_mul(wasm_f64x2_splat(wasm_f64x2_extract_lane(b, 1)), wr));
+          wasm_v128_store(pa + 2 * j, wasm_f64x2_add(a, p));
+          wasm_v128_store(pb + 2 * j, wasm_f64x2_sub(a, p));
+        }
+      }
+      continue;
+    }
+    for (int j = 0; j < half; j++) {
+      v128_t w = wasm_v128_load(tw + 4 * (size_t)j * step);
+      v128_t wr = wasm_v128_load(tw + 4 * (size_t)j * step + 2);
+      for (int k = j; k < M; k += L) {
+        double *pa = z + 2 * k;
+        double *pb = z + 2 * (k + half);
+        v128_t a = wasm_v128_load(pa);
+        v128_t b = wasm_v128_load(pb);
+        v128_t p = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_splat(wasm_f64x2_extract_lane(b, 0)), w),
+                                  wasm_f64x2_mul(wasm_f64x2_splat(wasm_f64x2_extract_lane(b, 1)), wr));
+        wasm_v128_store(pa, wasm_f64x2_add(a, p));
+        wasm_v128_store(pb, wasm_f64x2_sub(a, p));
+      }
+    }
+  }
+}
+
+/*
+ * X[k] for k = 0 … M of the real N-point sequence whose even and odd samples were packed into z (re, im) and
+ * transformed by complex_fft: E = (Z[k] + conj Z[M−k]) / 2, O = (Z[k] − conj Z[M−k]) / 2i, X[k] = E + W^k·O.
+ * Only |X[k]|² (power) or Re X[k] (re) are written, whichever is not null.
+ */
+static void real_spectrum(const double *z, int M, const double *tw, double *power, double *re, int upTo) {
+  for (int k = 0; k <= upTo; k++) {
+    int a = k % M, b = (M - k) % M;
+    double zr = z[2 * a], zi = z[2 * a + 1], cr = z[2 * b], ci = -z[2 * b + 1];
+    double er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
+    /* (Z − conj Z') / 2i = (di, −dr) / 2 with d = Z − conj Z' */
+    double orr = 0.5 * (zi - ci), oi = -0.5 * (zr - cr);
+    double xr, xi;
+    if (k == M) {
+      xr = er - orr;
+      xi = ei - oi;
+    } else {
+      double wc = tw[4 * k], ws = tw[4 * k + 1];
+      xr = er + (orr * wc - oi * ws);
+      xi = ei + (orr * ws + oi * wc);
+    }
+    if (power) power[k] = xr * xr + xi * xi;
+    if (re) re[k] = xr;
+  }
+}
+
+/*
+ * Σ_i x[i]·x[i + lag] for lag = 0 … maxLag of n float32 samples, through the power spectrum of a zero-padded
+ * N-point real FFT (N ≥ n + maxLag + 1, a power of two; tw as for complex_fft): float64 throughout. work holds
+ * 2N + N/2 + 1 doubles.
+ */
+EXPORT("lag_products")
+void lag_products(const float *x, int n, int maxLag, int N, const double *tw, double *work, double *out) {
+  int M = N / 2;
+  double *z = work;
+  double *power = work + N;
+  for (int j = 0; j < M; j++) {
+    z[2 * j] = 2 * j < n ? x[2 * j] : 0.0;
+    z[2 * j + 1] = 2 * j + 1 < n ? x[2 * j + 1] : 0.0;
+  }
+  complex_fft(z, M, tw, N);
+  real_spectrum(z, M, tw, power, 0, M);
+  /* The power spectrum is real and even: P[N − k] = P[k]. Its forward transform is N × the lag products. */
+  for (int j = 0; j < M; j++) {
+    int a = 2 * j, b = 2 * j + 1;
+    z[2 * j] = power[a <= M ? a : N - a];
+    z[2 * j + 1] = power[b <= M ? b : N - b];
+  }
+  complex_fft(z, M, tw, N);
+  real_spectrum(z, M, tw, 0, out, maxLag < M ? maxLag : M);
+  for (int lag = 0; lag <= maxLag; lag++) out[lag] = lag <= M ? out[lag] / N : 0.0;
+}
