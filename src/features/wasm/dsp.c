@@ -26,33 +26,6 @@ EXPORT("alloc") void *gm_alloc(int bytes) {
 }
 
 /*
- * log10(x) for finite x > 0: x = 2^k·m with m in [√½, √2), ln m = 2·atanh(s) with s = (m − 1)/(m + 1), |s| < 0.172,
- * by its series to s^25 (the next term is below 2^-60 of the sum): within a few ulp of a correctly rounded log10.
- */
-static double log10_pos(double x) {
-  union { double d; unsigned long long u; } v = { x };
-  int k = (int)((v.u >> 52) & 0x7ff) - 1023;
-  if (k == -1023) { /* subnormal: scale up first */
-    v.d = x * 18014398509481984.0; /* 2^54 */
-    k = (int)((v.u >> 52) & 0x7ff) - 1023 - 54;
-  }
-  v.u = (v.u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL; /* m in [1, 2) */
-  double m = v.d;
-  if (m > 1.4142135623730951) { m *= 0.5; k += 1; }
-  double s = (m - 1.0) / (m + 1.0);
-  double z = s * s;
-  double p = 1.0 / 25;
-  p = p * z + 1.0 / 23; p = p * z + 1.0 / 21; p = p * z + 1.0 / 19; p = p * z + 1.0 / 17; p = p * z + 1.0 / 15;
-  p = p * z + 1.0 / 13; p = p * z + 1.0 / 11; p = p * z + 1.0 / 9; p = p * z + 1.0 / 7; p = p * z + 1.0 / 5;
-  p = p * z + 1.0 / 3;
-  /* ln m = 2s + 2s·z·p, with the small part added last */
-  double lnm = 2.0 * s + 2.0 * s * (z * p);
-  const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
-  double ln = (k * ln2hi) + (lnm + k * ln2lo);
-  return ln * 0.43429448190325182765; /* 1 / ln 10 */
-}
-
-/*
  * count frames of nFft samples, frame f starting at stream sample first + f·hop, each multiplied by the window
  * (float64 product, stored as float32). sig holds stream samples [sigStart, sigStart + sigLen); samples outside
  * are the zero padding.
@@ -86,32 +59,83 @@ void window_frames(const float *sig, int sigStart, int sigLen, int first, int ho
 }
 
 /*
- * Mel bands in dB of count PFFFT "ordered" real spectra (nFft floats each: X0, X(N/2), re1, im1, …): power in
- * float64, each filter's weighted sum over its bins in order, 10·log10(e + 1e-10) stored as float32. Returns the
- * largest dB value (float64, before rounding), or −infinity for count 0.
+ * |X[k]|² in float64 of one PFFFT "ordered" real spectrum (X0, X(N/2), re1, im1, …), k = 0 … nFft/2, into
+ * power[stride·k].
+ */
+static void power_of(const float *h, int nFft, double *power, int stride) {
+  int half = nFft / 2;
+  power[0] = (double)h[0] * (double)h[0];
+  power[(size_t)stride * half] = (double)h[1] * (double)h[1];
+  for (int k = 1; k < half; k++) {
+    double re = h[2 * k], im = h[2 * k + 1];
+    power[(size_t)stride * k] = re * re + im * im;
+  }
+}
+
+/*
+ * log10(x) on two lanes, for normal x > 0 (the mel energies here are at least 1e-10): x = 2^k·m with m in
+ * [√½, √2), ln m = 2·atanh(s) with s = (m − 1)/(m + 1), |s| < 0.172, by its series to s^25 (the next term is below
+ * 2^-60 of the sum): within a few ulp of a correctly rounded log10.
+ */
+static inline v128_t log10_pos2(v128_t x) {
+  v128_t bits = x;
+  v128_t k64 = wasm_i64x2_sub(wasm_u64x2_shr(bits, 52), wasm_i64x2_splat(1023));
+  v128_t m = wasm_v128_or(wasm_v128_and(bits, wasm_i64x2_splat(0x000fffffffffffffLL)), wasm_i64x2_splat(0x3ff0000000000000LL));
+  v128_t big = wasm_f64x2_gt(m, wasm_f64x2_splat(1.4142135623730951));
+  m = wasm_v128_bitselect(wasm_f64x2_mul(m, wasm_f64x2_splat(0.5)), m, big);
+  k64 = wasm_i64x2_sub(k64, big); /* big is all ones (−1) where m was halved */
+  v128_t k = wasm_f64x2_convert_low_i32x4(wasm_i32x4_shuffle(k64, k64, 0, 2, 0, 2));
+  v128_t one = wasm_f64x2_splat(1.0);
+  v128_t s = wasm_f64x2_div(wasm_f64x2_sub(m, one), wasm_f64x2_add(m, one));
+  v128_t z = wasm_f64x2_mul(s, s);
+#define STEP(c) p = wasm_f64x2_add(wasm_f64x2_mul(p, z), wasm_f64x2_splat(c))
+  v128_t p = wasm_f64x2_splat(1.0 / 25);
+  STEP(1.0 / 23); STEP(1.0 / 21); STEP(1.0 / 19); STEP(1.0 / 17); STEP(1.0 / 15); STEP(1.0 / 13); STEP(1.0 / 11);
+  STEP(1.0 / 9); STEP(1.0 / 7); STEP(1.0 / 5); STEP(1.0 / 3);
+#undef STEP
+  v128_t two = wasm_f64x2_splat(2.0);
+  v128_t lnm = wasm_f64x2_add(wasm_f64x2_mul(two, s), wasm_f64x2_mul(wasm_f64x2_mul(two, s), wasm_f64x2_mul(z, p)));
+  v128_t ln = wasm_f64x2_add(wasm_f64x2_mul(k, wasm_f64x2_splat(6.93147180369123816490e-01)),
+                             wasm_f64x2_add(lnm, wasm_f64x2_mul(k, wasm_f64x2_splat(1.90821492927058770002e-10))));
+  return wasm_f64x2_mul(ln, wasm_f64x2_splat(0.43429448190325182765));
+}
+
+/*
+ * Mel bands in dB of count PFFFT "ordered" real spectra (nFft floats each): power in float64, each filter's
+ * weighted sum over its bins in order, 10·log10(e + 1e-10) stored as float32. Four frames go side by side (two
+ * f64x2 accumulators: each lane is one frame's sum, in the same order as alone). power holds 4·(nFft/2 + 1)
+ * doubles. Returns the largest dB value (float64, before rounding), or −infinity for count 0.
  */
 EXPORT("mel_db")
 double mel_db(const float *spec, int count, int nFft, int nMels, const int *offsets, const int *bins, const int *counts,
               const double *weights, double *power, float *db) {
   double maxDb = -__builtin_inf();
-  int half = nFft / 2;
-  for (int f = 0; f < count; f++) {
-    const float *h = spec + (size_t)f * nFft;
-    power[0] = (double)h[0] * (double)h[0];
-    power[half] = (double)h[1] * (double)h[1];
-    for (int k = 1; k < half; k++) {
-      double re = h[2 * k], im = h[2 * k + 1];
-      power[k] = re * re + im * im;
+  int nb = nFft / 2 + 1;
+  for (int f = 0; f < count; f += 4) {
+    int n = count - f < 4 ? count - f : 4;
+    /* power interleaved by frame: power[4k + j] is frame f + j's bin k (zeros past the last frame) */
+    for (int j = 0; j < 4; j++) {
+      if (j < n) power_of(spec + (size_t)(f + j) * nFft, nFft, power + j, 4);
+      else for (int k = 0; k < nb; k++) power[4 * k + j] = 0.0;
     }
-    float *row = db + (size_t)f * nMels;
     for (int m = 0; m < nMels; m++) {
-      double e = 0;
+      v128_t e01 = wasm_f64x2_splat(0.0), e23 = wasm_f64x2_splat(0.0);
       const double *w = weights + offsets[m];
-      const double *p = power + bins[m];
-      for (int i = 0, c = counts[m]; i < c; i++) e += w[i] * p[i];
-      double v = 10 * log10_pos(e + 1e-10);
-      row[m] = (float)v;
-      if (v > maxDb) maxDb = v;
+      const double *p = power + 4 * (size_t)bins[m];
+      for (int i = 0, c = counts[m]; i < c; i++) {
+        v128_t wi = wasm_f64x2_splat(w[i]);
+        e01 = wasm_f64x2_add(e01, wasm_f64x2_mul(wi, wasm_v128_load(p + 4 * i)));
+        e23 = wasm_f64x2_add(e23, wasm_f64x2_mul(wi, wasm_v128_load(p + 4 * i + 2)));
+      }
+      v128_t ten = wasm_f64x2_splat(10.0), floor = wasm_f64x2_splat(1e-10);
+      v128_t v01 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(e01, floor)));
+      v128_t v23 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(e23, floor)));
+      double v[4] = { wasm_f64x2_extract_lane(v01, 0), wasm_f64x2_extract_lane(v01, 1), wasm_f64x2_extract_lane(v23, 0),
+                      wasm_f64x2_extract_lane(v23, 1) };
+      for (int j = 0; j < n; j++) {
+        db[(size_t)(f + j) * nMels + m] = (float)v[j];
+        if (v[j] > maxDb) maxDb = v[j];
+      }
     }
   }
   return maxDb;
