@@ -185,6 +185,25 @@ static inline void band_means(const float *x, const int *first, const int *count
   }
 }
 
+/* out[m] = max(0, (float)((double)a[m] − (double)b[m])) for m < n: a half-wave rectified rise, four at a time. */
+static inline void rectified_rise(const float *a, const float *b, float *out, int n) {
+  int m = 0;
+  v128_t zero = wasm_f32x4_splat(0.0f);
+  for (; m + 4 <= n; m += 4) {
+    v128_t x = wasm_v128_load(a + m), y = wasm_v128_load(b + m);
+    v128_t lo = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(x), wasm_f64x2_promote_low_f32x4(y));
+    v128_t hi = wasm_f64x2_sub(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x, x, 2, 3, 0, 1)),
+                               wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(y, y, 2, 3, 0, 1)));
+    v128_t d = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+    /* pmax(0, d) = d where d > 0, else +0: what (d > 0 ? (float)d : 0) gives */
+    wasm_v128_store(out + m, wasm_f32x4_pmax(zero, d));
+  }
+  for (; m < n; m++) {
+    double d = (double)a[m] - (double)b[m];
+    out[m] = d > 0 ? (float)d : 0.0f;
+  }
+}
+
 /*
  * onset.ts's onsetEnvelopes for rows [t0, t0 + rows) of a dB spectrogram (db points at row t0): each row
  * compressed against `level` (float32), its rise over the previous row (prev: the compressed row t0 − 1, updated),
@@ -202,10 +221,7 @@ int onset_rows(const float *db, int t0, int rows, int nMels, double level, const
     if (t0 + r == 0) {
       for (int g = 0; g < nb; g++) o[g] = 0.0f;
     } else {
-      for (int m = 0; m < nMels; m++) {
-        double d = (double)cur[m] - (double)prev[m];
-        flux[m] = d > 0 ? (float)d : 0.0f;
-      }
+      rectified_rise(cur, prev, flux, nMels);
       band_means(flux, first, count, nb, o);
     }
     for (int m = 0; m < nMels; m++) prev[m] = cur[m];
@@ -262,12 +278,19 @@ int whitened_rows(const float *db, int t0, int rows, int nMels, const double *re
     int reach = t < recent ? t : recent;
     const float *back[16];
     for (int d = 1; d <= reach; d++) back[d - 1] = ring + (size_t)((t - d) % depth) * nMels;
-    for (int m = 0; m < nMels; m++) {
+    /* rise holds the recent maximum first: (v < b ? b : v) is f32x4.pmax(v, b) */
+    int m = 0;
+    for (; m + 4 <= nMels; m += 4) {
+      v128_t v = wasm_v128_load(back[0] + m);
+      for (int d = 1; d < reach; d++) v = wasm_f32x4_pmax(v, wasm_v128_load(back[d] + m));
+      wasm_v128_store(rise + m, v);
+    }
+    for (; m < nMels; m++) {
       float v = back[0][m];
       for (int d = 1; d < reach; d++) if (back[d][m] > v) v = back[d][m];
-      double e = (double)now[m] - (double)v;
-      rise[m] = e > 0 ? (float)e : 0.0f;
+      rise[m] = v;
     }
+    rectified_rise(now, rise, rise, nMels);
     band_means(rise, first, count, nb, o);
   }
   return bad;
