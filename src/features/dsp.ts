@@ -15,6 +15,7 @@ export interface DspKernels {
   dct_rows(x: number, frames: number, nIn: number, dctT: number, nOut: number, out: number): void;
   onset_rows(db: number, t0: number, rows: number, nMels: number, level: number, table: number, lo: number, hi: number, first: number, count: number, nb: number, prev: number, cur: number, flux: number, out: number): number;
   lag_products(x: number, n: number, maxLag: number, size: number, tw: number, work: number, out: number): void;
+  dots_by_four(x4: number, blocks: number, dim: number, q: number, out: number): void;
   column_range(db: number, rows: number, nMels: number, lo: number, hi: number): void;
   column_histogram(db: number, rows: number, nMels: number, lo: number, scale: number, bins: number, counts: number, stride: number): void;
   whitened_rows(db: number, t0: number, rows: number, nMels: number, ref: number, table: number, lo: number, hi: number, ring: number, depth: number, first: number, count: number, nb: number, rise: number, out: number): number;
@@ -62,4 +63,22 @@ export function f64(k: DspKernels, ptr: number, length: number): Float64Array {
 
 export function i32(k: DspKernels, ptr: number, length: number): Int32Array {
   return new Int32Array(k.memory.buffer, ptr, length);
+}
+
+/** Regions returned by release(), for reuse by allocations of at most their size (the allocator never frees). */
+const released: { ptr: number; bytes: number }[] = [];
+
+/** Like allocate, but first reuses a released region that is large enough. */
+export function reuseOrAllocate(k: DspKernels, bytes: number): { ptr: number; bytes: number } {
+  let best = -1;
+  released.forEach((r, i) => {
+    if (r.bytes >= bytes && (best < 0 || r.bytes < released[best].bytes)) best = i;
+  });
+  if (best >= 0) return released.splice(best, 1)[0];
+  return { ptr: allocate(k, bytes), bytes };
+}
+
+/** Gives a region from reuseOrAllocate back. */
+export function release(region: { ptr: number; bytes: number }): void {
+  released.push(region);
 }

@@ -403,3 +403,35 @@ void lag_products(const float *x, int n, int maxLag, int N, const double *tw, do
   real_spectrum(z, M, tw, 0, out, maxLag < M ? maxLag : M);
   for (int lag = 0; lag <= maxLag; lag++) out[lag] = lag <= M ? out[lag] / N : 0.0;
 }
+
+/*
+ * Dot products of q with items stored four to a block (block b holds items 4b … 4b + 3 as dim × 4 floats, item
+ * 4b + l's value j at x4[(b·dim + j)·4 + l]): each lane sums q[j]·x[j] in float32, in order of j, as annoylib's
+ * dot() does, so the sums are the ones Annoy computes. Four blocks at a time keep four chains in flight.
+ */
+EXPORT("dots_by_four")
+void dots_by_four(const float *x4, int blocks, int dim, const float *q, float *out) {
+  int b = 0;
+  for (; b + 4 <= blocks; b += 4) {
+    const float *p0 = x4 + (size_t)b * dim * 4;
+    const float *p1 = p0 + (size_t)dim * 4, *p2 = p1 + (size_t)dim * 4, *p3 = p2 + (size_t)dim * 4;
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    for (int j = 0; j < dim; j++) {
+      v128_t qj = wasm_f32x4_splat(q[j]);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(qj, wasm_v128_load(p0 + 4 * j)));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(qj, wasm_v128_load(p1 + 4 * j)));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(qj, wasm_v128_load(p2 + 4 * j)));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(qj, wasm_v128_load(p3 + 4 * j)));
+    }
+    wasm_v128_store(out + 4 * b, a0);
+    wasm_v128_store(out + 4 * b + 4, a1);
+    wasm_v128_store(out + 4 * b + 8, a2);
+    wasm_v128_store(out + 4 * b + 12, a3);
+  }
+  for (; b < blocks; b++) {
+    const float *p = x4 + (size_t)b * dim * 4;
+    v128_t a = wasm_f32x4_splat(0.0f);
+    for (int j = 0; j < dim; j++) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_f32x4_splat(q[j]), wasm_v128_load(p + 4 * j)));
+    wasm_v128_store(out + 4 * b, a);
+  }
+}
