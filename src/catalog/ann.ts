@@ -202,8 +202,22 @@ function leafSearch(file: string, dim: number, items: number): { search: Search;
       dist[i] = ppqq > 0 ? Math.fround(2.0 - (2.0 * pq[i]) / Math.fround(Math.sqrt(ppqq))) : 2;
       order.push(i);
     }
-    order.sort((a, b) => dist[a] - dist[b] || a - b);
-    const top = order.slice(0, Math.min(n, order.length));
+    // partial_sort's first n of (distance, id), kept sorted by insertion: n is small, items few hundred.
+    const top: number[] = [];
+    const m = Math.min(n, order.length);
+    for (const i of order) {
+      if (top.length === m) {
+        if (!(dist[i] < dist[top[m - 1]])) continue; // ids rise, so a tie never displaces
+        top.pop();
+      }
+      let at = top.length;
+      top.push(i);
+      while (at > 0 && dist[top[at - 1]] > dist[i]) {
+        top[at] = top[at - 1];
+        at--;
+      }
+      top[at] = i;
+    }
     // normalized_distance: sqrt(std::max(d, 0)), where std::max keeps its first argument unless it is less.
     return { ids: top, distances: top.map((i) => Math.fround(Math.sqrt(dist[i] < 0 ? 0 : dist[i]))) };
   };
