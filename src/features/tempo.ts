@@ -30,19 +30,23 @@ function at(r: Float32Array, x: number): number {
 
 function smooth(x: Float32Array): Float32Array {
   const k = [1, 2, 3, 2, 1];
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
+  const n = x.length;
+  const out = new Float32Array(n);
+  const edge = (i: number) => {
     let s = 0;
     let w = 0;
     for (let j = -2; j <= 2; j++) {
-      const v = x[i + j];
-      if (v !== undefined) {
-        s += v * k[j + 2];
+      if (i + j >= 0 && i + j < n) {
+        s += x[i + j] * k[j + 2];
         w += k[j + 2];
       }
     }
     out[i] = s / w;
-  }
+  };
+  for (let i = 0; i < Math.min(2, n); i++) edge(i);
+  // Inside, all five taps exist: the same sum in the same order, the weights summing to 9.
+  for (let i = 2; i < n - 2; i++) out[i] = (x[i - 2] + x[i - 1] * 2 + x[i] * 3 + x[i + 1] * 2 + x[i + 2]) / 9;
+  for (let i = Math.max(2, n - 2); i < n; i++) edge(i);
   return out;
 }
 
@@ -103,6 +107,23 @@ function median(v: number[]): number {
   return v[Math.floor(v.length / 2)];
 }
 
+/** median() of the first n values of v, sorting v in place (insertion sort: n is the handful of bands). */
+function medianOf(v: Float64Array, n: number): number {
+  for (let i = 1; i < n; i++) {
+    const x = v[i];
+    let j = i - 1;
+    while (j >= 0 && v[j] < x) {
+      v[j + 1] = v[j];
+      j--;
+    }
+    v[j + 1] = x;
+  }
+  return v[Math.floor(n / 2)];
+}
+
+/** Scratch for the per-band values of one period (estimateTempo is synchronous, so one is enough). */
+let scratch = new Float64Array(16);
+
 /**
  * How well a period repeats in the sum, or failing that in the bands: a pulse kept by the median band
  * still counts when one loud band (a long clap on 2 and 4) swamps the sum.
@@ -110,7 +131,9 @@ function median(v: number[]): number {
 function periodSupport(sum: Float32Array, bands: Float32Array[], tau: number, size: number): number {
   const c = combSupport(sum, tau, size);
   if (bands.length < 3) return c;
-  return Math.max(c, median(bands.map((b) => combSupport(b, tau, size))));
+  if (scratch.length < bands.length) scratch = new Float64Array(bands.length);
+  for (let b = 0; b < bands.length; b++) scratch[b] = combSupport(bands[b], tau, size);
+  return Math.max(c, medianOf(scratch, bands.length));
 }
 
 /**

@@ -358,7 +358,7 @@ static void complex_fft(double *z, int M, const double *tw, int N) {
  */
 static void real_spectrum(const double *z, int M, const double *tw, double *power, double *re, int upTo) {
   for (int k = 0; k <= upTo; k++) {
-    int a = k % M, b = (M - k) % M;
+    int a = k == M ? 0 : k, b = k == 0 ? 0 : M - k; /* k mod M and (M − k) mod M, for 0 ≤ k ≤ M */
     double zr = z[2 * a], zi = z[2 * a + 1], cr = z[2 * b], ci = -z[2 * b + 1];
     double er = 0.5 * (zr + cr), ei = 0.5 * (zi + ci);
     /* (Z − conj Z') / 2i = (di, −dr) / 2 with d = Z − conj Z' */
@@ -387,18 +387,13 @@ void lag_products(const float *x, int n, int maxLag, int N, const double *tw, do
   int M = N / 2;
   double *z = work;
   double *power = work + N;
-  for (int j = 0; j < M; j++) {
-    z[2 * j] = 2 * j < n ? x[2 * j] : 0.0;
-    z[2 * j + 1] = 2 * j + 1 < n ? x[2 * j + 1] : 0.0;
-  }
+  for (int i = 0; i < n; i++) z[i] = x[i];
+  for (int i = n; i < N; i++) z[i] = 0.0;
   complex_fft(z, M, tw, N);
   real_spectrum(z, M, tw, power, 0, M);
   /* The power spectrum is real and even: P[N − k] = P[k]. Its forward transform is N × the lag products. */
-  for (int j = 0; j < M; j++) {
-    int a = 2 * j, b = 2 * j + 1;
-    z[2 * j] = power[a <= M ? a : N - a];
-    z[2 * j + 1] = power[b <= M ? b : N - b];
-  }
+  for (int i = 0; i <= M; i++) z[i] = power[i];
+  for (int i = M + 1; i < N; i++) z[i] = power[N - i];
   complex_fft(z, M, tw, N);
   real_spectrum(z, M, tw, 0, out, maxLag < M ? maxLag : M);
   for (int lag = 0; lag <= maxLag; lag++) out[lag] = lag <= M ? out[lag] / N : 0.0;
