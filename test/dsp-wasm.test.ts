@@ -4,7 +4,7 @@ import { describe as suite, expect, it } from 'vitest';
 import { lagProducts } from '../src/features/acf.js';
 import { dsp, useDsp } from '../src/features/dsp.js';
 import { melSpectrogram } from '../src/features/frames.js';
-import { onsetEnvelopes, whitenedEnvelopes } from '../src/features/onset.js';
+import { highPass, onsetEnvelopes, sliceEnvelopes, whitenedEnvelopes } from '../src/features/onset.js';
 import { mfcc } from '../src/features/timbre.js';
 import { renderGroove } from '../src/synth/index.js';
 
@@ -66,6 +66,19 @@ suite('WebAssembly analysis kernels', () => {
       let worst = 0;
       for (let lag = 0; lag <= maxLag; lag++) worst = Math.max(worst, Math.abs(js[lag] - wasm[lag]) / js[0]);
       expect(worst).toBeLessThan(1e-14);
+    }
+  });
+
+  it('give the JavaScript high-pass and balanced sums bit for bit (window slices and whole tracks)', () => {
+    const x = renderGroove({ style: 'rock', bpm: 120, kit: 'vintage', seconds: 30, seed: 9, sampleRate: SR }).samples;
+    const env = whitenedEnvelopes(melSpectrogram(x, SR));
+    for (const [from, to] of [[0, env.bands[0].length], [100, 961], [5, 70]]) {
+      const [js, wasm] = both(() => sliceEnvelopes(env, from, to));
+      expect(Array.from(wasm.bands[wasm.bands.length - 1])).toEqual(Array.from(js.bands[js.bands.length - 1]));
+      for (const b of js.bands) {
+        const [h1, h2] = both(() => highPass(b, 86));
+        expect(Array.from(h2)).toEqual(Array.from(h1));
+      }
     }
   });
 

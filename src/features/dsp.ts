@@ -16,6 +16,8 @@ export interface DspKernels {
   onset_rows(db: number, t0: number, rows: number, nMels: number, level: number, table: number, lo: number, hi: number, first: number, count: number, nb: number, prev: number, cur: number, flux: number, out: number): number;
   lag_products(x: number, n: number, maxLag: number, size: number, tw: number, work: number, out: number): void;
   dots_by_four(x4: number, blocks: number, dim: number, q: number, out: number): void;
+  high_pass(x: number, n: number, half: number, prefix: number, out: number): void;
+  balanced_sum(bands: number, nb: number, n: number, half: number, scratch: number, prefix: number, out: number): void;
   column_range(db: number, rows: number, nMels: number, lo: number, hi: number): void;
   column_histogram(db: number, rows: number, nMels: number, lo: number, scale: number, bins: number, counts: number, stride: number): void;
   whitened_rows(db: number, t0: number, rows: number, nMels: number, ref: number, table: number, lo: number, hi: number, ring: number, depth: number, first: number, count: number, nb: number, rise: number, out: number): number;

@@ -1,5 +1,5 @@
 import { lagProducts } from './acf.js';
-import { allocate, dsp, f32, f64, i32, type DspKernels } from './dsp.js';
+import { allocate, dsp, f32, f64, i32, release, reuseOrAllocate, type DspKernels } from './dsp.js';
 import type { MelSpectrogram } from './frames.js';
 
 /**
@@ -419,7 +419,37 @@ export function sliceEnvelopes(env: OnsetEnvelopes, from: number, to: number): O
   return { bands: [...bands, balancedSum(bands, Math.round(env.fps))], fps: env.fps };
 }
 
+/** Work space in the kernels' memory for envelopes of up to `frames` frames and `bands` bands, regrown when short. */
+let envSpace = { frames: 0, bands: 0, region: { ptr: 0, bytes: 0 } };
+
+function envelopeSpace(k: DspKernels, frames: number, bands: number): { x: number; scratch: number; prefix: number; out: number } {
+  if (envSpace.frames < frames || envSpace.bands < bands) {
+    if (envSpace.region.bytes) release(envSpace.region);
+    const f = Math.max(frames, 2 * envSpace.frames, 1024);
+    const b = Math.max(bands, envSpace.bands, 8);
+    envSpace = { frames: f, bands: b, region: reuseOrAllocate(k, 4 * f * b + 4 * f + 8 * (f + 1) + 4 * f + 64) };
+  }
+  const f = envSpace.frames;
+  const x = (envSpace.region.ptr + 15) & ~15;
+  const scratch = x + 4 * f * envSpace.bands;
+  const out = scratch + 4 * f;
+  const prefix = (out + 4 * f + 7) & ~7;
+  return { x, scratch, prefix, out };
+}
+
+/** Envelopes shorter than this stay in JavaScript: copying them in and out would cost what it saves. */
+const KERNEL_MIN_FRAMES = 64;
+
 function balancedSum(bands: Float32Array[], window: number): Float32Array {
+  const n = bands[0]?.length ?? 0;
+  const k = n >= KERNEL_MIN_FRAMES && bands.every((b) => b.length === n) ? dsp() : null;
+  if (k) {
+    const w = envelopeSpace(k, n, bands.length);
+    const x = f32(k, w.x, n * bands.length);
+    bands.forEach((b, g) => x.set(b, g * n));
+    k.balanced_sum(w.x, bands.length, n, Math.max(1, Math.floor(window / 2)), w.scratch, w.prefix, w.out);
+    return f32(k, w.out, n).slice();
+  }
   const out = new Float32Array(bands[0]?.length ?? 0);
   for (const b of bands) {
     const h = highPass(b, window);
@@ -438,8 +468,15 @@ function balancedSum(bands: Float32Array[], window: number): Float32Array {
  */
 export function highPass(x: Float32Array, window: number): Float32Array {
   const n = x.length;
-  const out = new Float32Array(n);
   const half = Math.max(1, Math.floor(window / 2));
+  const k = n >= KERNEL_MIN_FRAMES ? dsp() : null;
+  if (k) {
+    const w = envelopeSpace(k, n, 1);
+    f32(k, w.x, n).set(x);
+    k.high_pass(w.x, n, half, w.prefix, w.out);
+    return f32(k, w.out, n).slice();
+  }
+  const out = new Float32Array(n);
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + x[i];
   for (let i = 0; i < n; i++) {

@@ -430,3 +430,39 @@ void dots_by_four(const float *x4, int blocks, int dim, const float *q, float *o
     wasm_v128_store(out + 4 * b, a);
   }
 }
+
+/*
+ * onset.ts's highPass: x minus its centred moving average over 2·half + 1 frames (clipped at the ends), from float64
+ * prefix sums (prefix: n + 1 doubles of scratch), stored as float32.
+ */
+static void high_pass_into(const float *x, int n, int half, double *prefix, float *out) {
+  prefix[0] = 0;
+  for (int i = 0; i < n; i++) prefix[i + 1] = prefix[i] + x[i];
+  for (int i = 0; i < n; i++) {
+    int a = i - half > 0 ? i - half : 0;
+    int b = i + half + 1 < n ? i + half + 1 : n;
+    out[i] = (float)((double)x[i] - (prefix[b] - prefix[a]) / (b - a));
+  }
+}
+
+EXPORT("high_pass")
+void high_pass(const float *x, int n, int half, double *prefix, float *out) { high_pass_into(x, n, half, prefix, out); }
+
+/*
+ * onset.ts's balancedSum of nb bands of n frames (band g at bands + g·n): each band divided by the RMS of its
+ * high-passed self (bands whose RMS is at most 1e-9 left out), summed in band order into out (float32 at each
+ * step). scratch: n floats; prefix: n + 1 doubles.
+ */
+EXPORT("balanced_sum")
+void balanced_sum(const float *bands, int nb, int n, int half, float *scratch, double *prefix, float *out) {
+  for (int i = 0; i < n; i++) out[i] = 0.0f;
+  for (int g = 0; g < nb; g++) {
+    const float *b = bands + (size_t)g * n;
+    high_pass_into(b, n, half, prefix, scratch);
+    double s = 0;
+    for (int i = 0; i < n; i++) s += (double)scratch[i] * (double)scratch[i];
+    double rms = __builtin_sqrt(s / (n > 1 ? n : 1));
+    if (rms <= 1e-9) continue;
+    for (int i = 0; i < n; i++) out[i] = (float)((double)out[i] + (double)b[i] / rms);
+  }
+}
