@@ -143,6 +143,7 @@ async function split(file: string, data: string): Promise<string> {
     const tDescribe = await med(() => describe(audio.samples, audio.sampleRate, { hop }));
     const tAnalyse = await med(() => analyseFile(file, { query: true }));
     // As the server's workers run it: the STFT in a helper thread while decoding goes on.
+    for (let i = 0; i < 5; i++) await analyseFile(file, { query: true }, helper); // the helper thread's own warm-up
     const tHelped = await med(() => analyseFile(file, { query: true }, helper));
     const tRecommend = await med(() => recommendFrom(view, analysis, {}));
     return '| decode | describe (track + ' + analysis.segments.length + ' windows) | analyseFile (both, streamed) | ' +

@@ -38,7 +38,15 @@ export async function analyseFile(path: string, opts: AnalyseOptions = {}, helpe
       stream.drop();
       throw err;
     }
-    return describeSpectrogram(await stream.end(), audio.duration_s, hop(audio.duration_s));
+    let spec;
+    try {
+      spec = await stream.end();
+    } catch (err) {
+      // The helper thread died (not the file's doing: decoding succeeded): analyse in this thread instead.
+      if (helper.usable) throw err;
+      return analyseFile(path, opts);
+    }
+    return describeSpectrogram(spec, audio.duration_s, hop(audio.duration_s));
   }
   // The signal goes straight into the spectrogram as it is decoded and is never held whole.
   const mel = new MelStream(TARGET_RATE);
