@@ -14,9 +14,20 @@ function fftOf(size: number): FFT {
 
 /** Per FFT size, its twiddles in the kernels' memory; buffers shared by all sizes, grown when too small. */
 const twiddles = new Map<number, number>();
-let buffers = { size: 0, x: 0, work: 0, out: 0 };
+let buffers = { size: 0, x: 0, work: 0, out: 0, y: 0, r: 0 };
 
-function acfPlan(k: DspKernels, size: number): { tw: number; x: number; work: number; out: number } {
+/** FFT size lagProducts uses for n samples and lags up to maxLag. */
+export function acfSize(n: number, maxLag: number): number {
+  let size = 16;
+  while (size < n + maxLag + 1) size *= 2;
+  return size;
+}
+
+/**
+ * The kernels' twiddles for an FFT size and work buffers that hold any signal and lag range using it (x, y, r:
+ * `size` float32 each; work: 2·size + size/2 + 1 doubles; out: `size` doubles).
+ */
+export function acfPlan(k: DspKernels, size: number): { tw: number; x: number; work: number; out: number; y: number; r: number; capacity: number } {
   let tw = twiddles.get(size);
   if (tw === undefined) {
     tw = allocate(k, 8 * 4 * (size / 2));
@@ -32,9 +43,17 @@ function acfPlan(k: DspKernels, size: number): { tw: number; x: number; work: nu
   }
   if (buffers.size < size) {
     // n < size and maxLag < size, so buffers for the size hold any signal and lag range that use it.
-    buffers = { size, x: allocate(k, 4 * size), work: allocate(k, 8 * (2 * size + size / 2 + 1)), out: allocate(k, 8 * size) };
+    buffers = {
+      size,
+      x: allocate(k, 4 * size),
+      work: allocate(k, 8 * (2 * size + size / 2 + 1)),
+      out: allocate(k, 8 * size),
+      y: allocate(k, 4 * size),
+      r: allocate(k, 4 * size),
+    };
   }
-  return { tw, x: buffers.x, work: buffers.work, out: buffers.out };
+  const { x, work, out, y, r } = buffers;
+  return { tw, x, work, out, y, r, capacity: buffers.size };
 }
 
 /**
@@ -45,8 +64,7 @@ function acfPlan(k: DspKernels, size: number): { tw: number; x: number; work: nu
 export function lagProducts(x: Float32Array, maxLag: number): Float64Array {
   const n = x.length;
   const out = new Float64Array(maxLag + 1);
-  let size = 16;
-  while (size < n + maxLag + 1) size *= 2;
+  const size = acfSize(n, maxLag);
   if (n * (maxLag + 1) <= 3 * size * Math.log2(size)) {
     for (let lag = 0; lag <= maxLag; lag++) {
       let s = 0;

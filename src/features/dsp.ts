@@ -18,6 +18,7 @@ export interface DspKernels {
   dots_by_four(x4: number, blocks: number, dim: number, q: number, out: number): void;
   high_pass(x: number, n: number, half: number, prefix: number, out: number): void;
   balanced_sum(bands: number, nb: number, n: number, half: number, scratch: number, prefix: number, out: number): void;
+  tempo_acf(x: number, n: number, half: number, maxLag: number, size: number, tw: number, work: number, sums: number, hp: number, sm: number, r: number): void;
   column_range(db: number, rows: number, nMels: number, lo: number, hi: number): void;
   column_histogram(db: number, rows: number, nMels: number, lo: number, scale: number, bins: number, counts: number, stride: number): void;
   whitened_rows(db: number, t0: number, rows: number, nMels: number, ref: number, table: number, lo: number, hi: number, ring: number, depth: number, first: number, count: number, nb: number, rise: number, out: number): number;

@@ -1,3 +1,5 @@
+import { acfPlan, acfSize } from './acf.js';
+import { dsp, f32 } from './dsp.js';
 import { autocorrelation, highPass } from './onset.js';
 
 export interface TempoEstimate {
@@ -50,6 +52,23 @@ function smooth(x: Float32Array): Float32Array {
   return out;
 }
 
+/**
+ * autocorrelation(smooth(highPass(e, window)), maxLag): in one call of the WebAssembly kernels (the same steps,
+ * the same arithmetic: the same numbers) where they load and the envelope is long enough to be worth it.
+ */
+function smoothedAcf(e: Float32Array, window: number, maxLag: number): Float32Array {
+  const n = e.length;
+  const L = Math.min(maxLag, n - 1);
+  const k = n >= 64 && L >= 0 ? dsp() : null;
+  const size = acfSize(n, L);
+  const p = k ? acfPlan(k, size) : null;
+  if (!k || !p || maxLag + 1 > p.capacity) return autocorrelation(smooth(highPass(e, window)), maxLag);
+  f32(k, p.x, n).set(e);
+  // The result goes where the input was (read only by the high-pass, which comes first).
+  k.tempo_acf(p.x, n, Math.max(1, Math.floor(window / 2)), maxLag, size, p.tw, p.work, p.out, p.y, p.r, p.x);
+  return f32(k, p.x, maxLag + 1).slice();
+}
+
 /** Autocorrelation at half or a third of a period from which it counts as fully subdivided. */
 const SUBDIVISION_FULL = 0.2;
 
@@ -85,21 +104,6 @@ function maxNear(r: Float32Array, x: number, radius: number): number {
   return m === -Infinity ? 0 : m;
 }
 
-/**
- * Harmonic mean of the autocorrelation at the first multiples of a period. Every multiple must repeat:
- * a cross-rhythm period (3 sixteenths in 4/4, a tresillo's dotted quarter, half a dotted quarter in 6/8)
- * repeats at some multiples and not at others, and the harmonic mean lets one miss sink it.
- */
-function combSupport(r: Float32Array, tau: number, size: number): number {
-  let inv = 0;
-  let n = 0;
-  for (let k = 1; k <= size; k++) {
-    if (k > 2 && k * tau + 1 >= r.length) break;
-    inv += 1 / Math.max(0.02, maxNear(r, k * tau, Math.max(1, 0.5 * k)));
-    n++;
-  }
-  return n / inv;
-}
 
 /** Middle value (the upper one of an even count). */
 function median(v: number[]): number {
@@ -125,14 +129,60 @@ function medianOf(v: Float64Array, n: number): number {
 let scratch = new Float64Array(16);
 
 /**
+ * An autocorrelation with its running maxima: near[w − 1][x] = maxNear(r, x, w) for whole x and w, so that
+ * combSupport at whole periods reads each multiple's maximum instead of scanning for it (the same maxima).
+ */
+interface Comb {
+  r: Float32Array;
+  near: Float32Array[];
+}
+
+function withMaxima(r: Float32Array, widest: number): Comb {
+  const n = r.length;
+  const near: Float32Array[] = [];
+  for (let w = 1; w <= widest; w++) {
+    const m = new Float32Array(n);
+    for (let x = 0; x < n; x++) {
+      let v = -Infinity;
+      for (let i = Math.max(0, x - w), e = Math.min(n - 1, x + w); i <= e; i++) if (r[i] > v) v = r[i];
+      m[x] = v;
+    }
+    near.push(m);
+  }
+  return { r, near };
+}
+
+/**
+ * Harmonic mean of the autocorrelation at the first multiples of a period. Every multiple must repeat:
+ * a cross-rhythm period (3 sixteenths in 4/4, a tresillo's dotted quarter, half a dotted quarter in 6/8)
+ * repeats at some multiples and not at others, and the harmonic mean lets one miss sink it.
+ * For a whole tau, from the maxima (scanning only where a window passes the end of the ACF).
+ */
+function combSupportAt(c: Comb, tau: number, size: number): number {
+  const r = c.r;
+  let inv = 0;
+  let n = 0;
+  for (let k = 1; k <= size; k++) {
+    if (k > 2 && k * tau + 1 >= r.length) break;
+    const radius = Math.max(1, 0.5 * k);
+    const w = Math.ceil(radius);
+    const x = k * tau;
+    const v = x + w <= r.length - 1 && w <= c.near.length ? c.near[w - 1][x] : maxNear(r, x, radius);
+    inv += 1 / Math.max(0.02, v);
+    n++;
+  }
+  return n / inv;
+}
+
+/**
  * How well a period repeats in the sum, or failing that in the bands: a pulse kept by the median band
  * still counts when one loud band (a long clap on 2 and 4) swamps the sum.
  */
-function periodSupport(sum: Float32Array, bands: Float32Array[], tau: number, size: number): number {
-  const c = combSupport(sum, tau, size);
+function periodSupport(sum: Comb, bands: Comb[], tau: number, size: number): number {
+  const c = combSupportAt(sum, tau, size);
   if (bands.length < 3) return c;
   if (scratch.length < bands.length) scratch = new Float64Array(bands.length);
-  for (let b = 0; b < bands.length; b++) scratch[b] = combSupport(bands[b], tau, size);
+  for (let b = 0; b < bands.length; b++) scratch[b] = combSupportAt(bands[b], tau, size);
   return Math.max(c, medianOf(scratch, bands.length));
 }
 
@@ -210,7 +260,7 @@ export function estimateTempo(env: Float32Array | readonly Float32Array[], fps: 
   const n = envs[envs.length - 1].length;
   const maxLag = Math.max(1, Math.min(n - 1, Math.ceil((fps * 60 * 4) / minBpm)));
   // A short smoothing keeps a beat period that falls between two frames from splitting its peak.
-  const acfs = envs.map((e) => autocorrelation(smooth(highPass(e, Math.round(fps))), maxLag));
+  const acfs = envs.map((e) => smoothedAcf(e, Math.round(fps), maxLag));
   const sum = acfs[acfs.length - 1];
   const bands = acfs.slice(0, -1);
   const lo = Math.max(2, Math.floor((fps * 60) / maxBpm));
@@ -218,7 +268,10 @@ export function estimateTempo(env: Float32Array | readonly Float32Array[], fps: 
   if (hi <= lo) return { bpm: prior, confidence: 0, period: (fps * 60) / prior };
   const first = Math.max(1, Math.floor((2 * lo) / 3));
   const support = new Float32Array(hi + 1);
-  for (let tau = first; tau <= hi; tau++) support[tau] = periodSupport(sum, bands, tau, combSize);
+  const widest = Math.ceil(Math.max(1, 0.5 * combSize));
+  const sumComb = withMaxima(sum, widest);
+  const bandCombs = bands.map((b) => withMaxima(b, widest));
+  for (let tau = first; tau <= hi; tau++) support[tau] = periodSupport(sumComb, bandCombs, tau, combSize);
   let best = lo;
   let bestScore = -Infinity;
   for (let tau = lo; tau <= hi; tau++) {

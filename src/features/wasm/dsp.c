@@ -466,3 +466,51 @@ void balanced_sum(const float *bands, int nb, int n, int half, float *scratch, d
     for (int i = 0; i < n; i++) out[i] = (float)((double)out[i] + (double)b[i] / rms);
   }
 }
+
+/*
+ * tempo.ts's autocorrelation(smooth(highPass(x, 2·half + 1)), maxLag) in one call: the high-pass into hp, the
+ * 1-2-3-2-1 smoothing into sm (both float32, as the JavaScript stores them), the lag products by the direct sum
+ * or the FFT exactly as acf.ts's lagProducts chooses (N: the FFT size it would use; tw its twiddles), then each
+ * lag divided by its overlap and by lag 0, into r (maxLag + 1 float32). work: 2N + N/2 + 1 doubles (also the
+ * high-pass's prefix sums); sums: N doubles.
+ */
+EXPORT("tempo_acf")
+void tempo_acf(const float *x, int n, int half, int maxLag, int N, const double *tw, double *work, double *sums,
+               float *hp, float *sm, float *r) {
+  /* r may be x: x is read only by the high-pass, and r is written only after it */
+  high_pass_into(x, n, half, work, hp);
+  static const double k[5] = { 1, 2, 3, 2, 1 };
+  for (int i = 0; i < n; i++) {
+    if (i >= 2 && i < n - 2) {
+      sm[i] = (float)(((((double)hp[i - 2] + (double)hp[i - 1] * 2) + (double)hp[i] * 3) + (double)hp[i + 1] * 2 + (double)hp[i + 2]) / 9);
+    } else {
+      double s = 0, w = 0;
+      for (int j = -2; j <= 2; j++) {
+        if (i + j >= 0 && i + j < n) {
+          s += (double)hp[i + j] * k[j + 2];
+          w += k[j + 2];
+        }
+      }
+      sm[i] = (float)(s / w);
+    }
+  }
+  int L = maxLag < n - 1 ? maxLag : n - 1;
+  for (int lag = 0; lag <= maxLag; lag++) r[lag] = 0.0f;
+  if (L < 0) return;
+  int size = 16;
+  while (size < n + L + 1) size *= 2;
+  int lg = 0;
+  while ((1 << lg) < size) lg++;
+  if ((double)n * (L + 1) <= 3.0 * size * lg) {
+    for (int lag = 0; lag <= L; lag++) {
+      double s = 0;
+      for (int i = 0; i + lag < n; i++) s += (double)sm[i] * (double)sm[i + lag];
+      sums[lag] = s;
+    }
+  } else {
+    lag_products(sm, n, L, N, tw, work, sums);
+  }
+  double r0 = sums[0] / n;
+  if (r0 <= 0) return;
+  for (int lag = 0; lag <= L; lag++) r[lag] = (float)(sums[lag] / (n - lag) / r0);
+}
