@@ -140,16 +140,31 @@ interface Comb {
 function withMaxima(r: Float32Array, widest: number): Comb {
   const n = r.length;
   const near: Float32Array[] = [];
-  for (let w = 1; w <= widest; w++) {
-    const m = new Float32Array(n);
+  // Width 1 directly; width w + 1 at x joins width w's windows at x − 1 and x + 1 (clipped at the ends).
+  let m = new Float32Array(n);
+  for (let x = 0; x < n; x++) {
+    let v = r[x];
+    if (x > 0 && r[x - 1] > v) v = r[x - 1];
+    if (x + 1 < n && r[x + 1] > v) v = r[x + 1];
+    m[x] = v;
+  }
+  near.push(m);
+  for (let w = 2; w <= widest; w++) {
+    const prev = m;
+    m = new Float32Array(n);
     for (let x = 0; x < n; x++) {
-      let v = -Infinity;
-      for (let i = Math.max(0, x - w), e = Math.min(n - 1, x + w); i <= e; i++) if (r[i] > v) v = r[i];
-      m[x] = v;
+      const a = x > 0 ? prev[x - 1] : -Infinity;
+      const b = x + 1 < n ? prev[x + 1] : prev[x];
+      m[x] = a > b ? a : b;
     }
     near.push(m);
   }
   return { r, near };
+}
+
+/** maxNear(c.r, x, 1), from the maxima where x is whole and inside. */
+function near1(c: Comb, x: number): number {
+  return Number.isInteger(x) && x >= 0 && x + 1 <= c.r.length - 1 ? c.near[0][x] : maxNear(c.r, x, 1);
 }
 
 /**
@@ -191,13 +206,13 @@ function periodSupport(sum: Comb, bands: Comb[], tau: number, size: number): num
  * and snare alternating on the beats look like. It tells the beat from half or double its rate, where the
  * comb alone cannot (a half-tempo period repeats at least as well as the beat).
  */
-function backbeat(bands: Float32Array[], tau: number): number {
+function backbeat(bands: Comb[], tau: number): number {
   let best = 0;
   for (const b of bands) {
     // A band that repeats at two thirds of 2T already (kick on every beat when T is 1.5 beats) has its own
     // shorter period, of which 2T is merely a multiple.
-    const own = Math.max(0, maxNear(b, tau, 1), maxNear(b, (2 * tau) / 3, 1));
-    best = Math.max(best, maxNear(b, 2 * tau, 1) - own);
+    const own = Math.max(0, near1(b, tau), near1(b, (2 * tau) / 3));
+    best = Math.max(best, near1(b, 2 * tau) - own);
   }
   return best;
 }
@@ -281,7 +296,7 @@ export function estimateTempo(env: Float32Array | readonly Float32Array[], fps: 
       // A period two thirds as long that repeats better makes this one a 3:2 cross-rhythm of the beat,
       // whose double is a beat period too: its backbeat evidence is then borrowed, so it counts less.
       const crossRhythm = Math.min(1, support[tau] / Math.max(1e-9, at(support, (2 * tau) / 3)));
-      s *= 1 + backbeatWeight * crossRhythm * subdivided(sum, tau) * backbeat(bands, tau);
+      s *= 1 + backbeatWeight * crossRhythm * subdivided(sum, tau) * backbeat(bandCombs, tau);
     }
     if (s > bestScore) {
       bestScore = s;
