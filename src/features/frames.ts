@@ -100,6 +100,16 @@ interface KernelPlan {
   frames: number;
   spec: number;
   db: number;
+  /** Per-frame views of frames and spec, remade when the kernels' memory has grown. */
+  views: { buffer: ArrayBufferLike | null; windowed: Float32Array[]; spec: Float32Array[] };
+}
+
+function planViews(p: KernelPlan, nFft: number): KernelPlan['views'] {
+  if (p.views.buffer !== p.k.memory.buffer) {
+    const slot = (base: number) => Array.from({ length: BLOCK }, (_, f) => f32(p.k, base + 4 * f * nFft, nFft));
+    p.views = { buffer: p.k.memory.buffer, windowed: slot(p.frames), spec: slot(p.spec) };
+  }
+  return p.views;
 }
 
 const plans = new Map<string, KernelPlan>();
@@ -123,6 +133,7 @@ function kernelPlan(k: DspKernels, sampleRate: number, c: StftConfig, win: Float
       frames: allocate(k, 4 * BLOCK * c.nFft),
       spec: allocate(k, 4 * BLOCK * c.nFft),
       db: allocate(k, 4 * BLOCK * c.nMels),
+      views: { buffer: null, windowed: [], spec: [] },
     };
     f64(k, p.win, c.nFft).set(win);
     i32(k, p.offsets, c.nMels).set(fb.offsets);
@@ -234,11 +245,11 @@ export class MelStream {
       const sigLen = Math.max(0, to - from);
       if (sigLen > 0) f32(k, plan.sig, plan.sigCapacity).set(this.buf.subarray(from - this.bufStart, to - this.bufStart));
       k.window_frames(plan.sig, from, sigLen, first, hop, count, nFft, plan.win, plan.frames);
-      const windowed = f32(k, plan.frames, count * nFft);
-      const spec = f32(k, plan.spec, count * nFft);
+      const views = planViews(plan, nFft);
+      const input = fft.input();
       for (let f = 0; f < count; f++) {
-        fft.input().set(windowed.subarray(f * nFft, (f + 1) * nFft));
-        spec.set(fft.transform(), f * nFft);
+        input.set(views.windowed[f]);
+        views.spec[f].set(fft.transform());
       }
       const max = k.mel_db(plan.spec, count, nFft, nMels, plan.offsets, plan.bins, plan.counts, plan.weights, plan.power, plan.db);
       if (max > this.maxDb) this.maxDb = max;
