@@ -34,6 +34,16 @@ function plain(v: Float32Array | readonly number[], dim: number, what: string): 
   return out;
 }
 
+/** v itself when it has dim finite numbers (what plain() checks, without the copy). */
+function finite(v: Float32Array | readonly number[], dim: number, what: string): Float32Array | readonly number[] {
+  if (v.length !== dim) throw new IndexError(`${what} has length ${v.length}, expected ${dim}`);
+  for (let i = 0; i < dim; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new IndexError(`${what} has a non-finite value at ${i}`);
+  }
+  return v;
+}
+
 /**
  * Build an Annoy angular index from vectors in ann_id order and write it atomically: a temp file beside
  * `file`, fsynced, then renamed over it, so a reader never maps a half-written index.
@@ -148,7 +158,7 @@ function dotF32(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-type Search = (q: number[], n: number) => { ids: number[]; distances: number[] };
+type Search = (q: Float32Array | readonly number[], n: number) => { ids: number[]; distances: number[] };
 
 /**
  * An index of at most annoyLeafCapacity(dim) items is one leaf per tree, so every Annoy query examines every
@@ -186,13 +196,14 @@ function leafSearch(file: string, dim: number, items: number): { search: Search;
     for (let j = 0; j < dim; j++) packed[base + 4 * j] = v[j];
   }
   let open = true;
+  const q = new Float32Array(dim);
+  const dist = new Float64Array(items);
   const search: Search = (v, n) => {
-    const q = Float32Array.from(v);
+    q.set(v);
     f32(k, qp, dim).set(q);
     k.dots_by_four(x4, blocks, dim, qp, out);
     const pq = f32(k, out, items);
     const qq = dotF32(q, q);
-    const dist = new Float64Array(items);
     const order: number[] = [];
     for (let i = 0; i < items; i++) {
       if (!leaf[i]) continue;
@@ -248,17 +259,19 @@ export function openAnnoyIndex(file: string, dim: number): VectorIndex {
     size,
     query(v, k, searchK) {
       if (!open) throw new IndexError(`index ${file} is closed`);
-      const q = plain(v, dim, 'query vector');
+      const q = leaf ? finite(v, dim, 'query vector') : plain(v, dim, 'query vector');
       checkK(k);
       if (searchK !== undefined && !(searchK > 0)) throw new IndexError(`searchK must be positive, got ${searchK}`);
       const n = Math.min(k, size);
       if (n === 0) return { ids: [], distances: [] };
       if (leaf) return leaf.search(q, n);
+      if (!Array.isArray(q)) throw new IndexError('query vector must be converted for the addon');
       // The addon returns exactly n slots and reads past its result vector when it found fewer than n
       // distinct items; k * trees candidates always hold >= n distinct ones (an item is in one leaf per tree).
       const floor = n * layout.trees;
       const sk = Math.max(floor, Math.ceil(searchK ?? floor * SEARCH_K_FACTOR));
-      const r = annoy.getNNsByVector(q, n, Math.min(sk, 2 ** 31 - 1), true);
+      // Without a leaf search q came from plain(): a plain Array, the only thing the addon reads.
+      const r = annoy.getNNsByVector(q as number[], n, Math.min(sk, 2 ** 31 - 1), true);
       if (!r || r.neighbors.length !== n) throw new IndexError(`Annoy query on ${file} failed`);
       return { ids: r.neighbors, distances: r.distances };
     },

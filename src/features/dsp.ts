@@ -19,6 +19,8 @@ export interface DspKernels {
   high_pass(x: number, n: number, half: number, prefix: number, out: number): void;
   balanced_sum(bands: number, nb: number, n: number, half: number, scratch: number, prefix: number, out: number): void;
   tempo_acf(x: number, n: number, half: number, maxLag: number, size: number, tw: number, work: number, sums: number, hp: number, sm: number, r: number): void;
+  sq_distances(x: number, n: number, dim: number, c2: number, k: number, out: number): void;
+  update_centres(x: number, n: number, dim: number, assign: number, k: number, c2: number): void;
   column_range(db: number, rows: number, nMels: number, lo: number, hi: number): void;
   column_histogram(db: number, rows: number, nMels: number, lo: number, scale: number, bins: number, counts: number, stride: number): void;
   whitened_rows(db: number, t0: number, rows: number, nMels: number, ref: number, table: number, lo: number, hi: number, ring: number, depth: number, first: number, count: number, nb: number, rise: number, out: number): number;

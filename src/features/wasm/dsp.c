@@ -514,3 +514,69 @@ void tempo_acf(const float *x, int n, int half, int maxLag, int N, const double 
   if (r0 <= 0) return;
   for (int lag = 0; lag <= L; lag++) r[lag] = (float)(sums[lag] / (n - lag) / r0);
 }
+
+/*
+ * Squared distances of n float32 vectors (dim each, row-major in x) to k centres given two to a block (block b
+ * holds centres 2b and 2b + 1 as dim × 2 doubles: centre 2b + l's value j at c2[(b·dim + j)·2 + l], a float32
+ * value), into out[i·k + j]: each lane sums (x − c)² in float64 in order of the dimensions, as cluster.ts's
+ * dist2 does, so the same numbers. An odd k leaves the last block's second lane unused.
+ */
+EXPORT("sq_distances")
+void sq_distances(const float *x, int n, int dim, const double *c2, int k, double *out) {
+  int blocks = (k + 1) / 2;
+  for (int i = 0; i < n; i++) {
+    const float *v = x + (size_t)i * dim;
+    int b = 0;
+    /* three blocks side by side: independent sums, each in order */
+    for (; b + 3 <= blocks; b += 3) {
+      const double *c0 = c2 + (size_t)b * dim * 2, *c1 = c0 + (size_t)dim * 2, *c3 = c1 + (size_t)dim * 2;
+      v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0;
+      for (int j = 0; j < dim; j++) {
+        v128_t vj = wasm_f64x2_splat((double)v[j]);
+        v128_t d0 = wasm_f64x2_sub(vj, wasm_v128_load(c0 + 2 * j));
+        v128_t d1 = wasm_f64x2_sub(vj, wasm_v128_load(c1 + 2 * j));
+        v128_t d2 = wasm_f64x2_sub(vj, wasm_v128_load(c3 + 2 * j));
+        a0 = wasm_f64x2_add(a0, wasm_f64x2_mul(d0, d0));
+        a1 = wasm_f64x2_add(a1, wasm_f64x2_mul(d1, d1));
+        a2 = wasm_f64x2_add(a2, wasm_f64x2_mul(d2, d2));
+      }
+      v128_t acc[3] = { a0, a1, a2 };
+      for (int q = 0; q < 3; q++) {
+        int j0 = 2 * (b + q);
+        out[(size_t)i * k + j0] = wasm_f64x2_extract_lane(acc[q], 0);
+        if (j0 + 1 < k) out[(size_t)i * k + j0 + 1] = wasm_f64x2_extract_lane(acc[q], 1);
+      }
+    }
+    for (; b < blocks; b++) {
+      const double *c = c2 + (size_t)b * dim * 2;
+      v128_t acc = wasm_f64x2_splat(0.0);
+      for (int j = 0; j < dim; j++) {
+        v128_t d = wasm_f64x2_sub(wasm_f64x2_splat((double)v[j]), wasm_v128_load(c + 2 * j));
+        acc = wasm_f64x2_add(acc, wasm_f64x2_mul(d, d));
+      }
+      out[(size_t)i * k + 2 * b] = wasm_f64x2_extract_lane(acc, 0);
+      if (2 * b + 1 < k) out[(size_t)i * k + 2 * b + 1] = wasm_f64x2_extract_lane(acc, 1);
+    }
+  }
+}
+
+/*
+ * cluster.ts's centre update: each centre with members becomes their mean, accumulated as the JavaScript does
+ * (start at 0, add each member's value divided by the member count in member order, rounding to float32 at each
+ * step); a centre without members stays. Centres are in sq_distances' layout (c2), as doubles of float32 values.
+ */
+EXPORT("update_centres")
+void update_centres(const float *x, int n, int dim, const int *assign, int k, double *c2) {
+  for (int j = 0; j < k; j++) {
+    int members = 0;
+    for (int i = 0; i < n; i++) members += assign[i] == j;
+    if (!members) continue;
+    double *c = c2 + (size_t)(j / 2) * dim * 2 + (j % 2);
+    for (int d = 0; d < dim; d++) c[2 * d] = 0.0;
+    for (int i = 0; i < n; i++) {
+      if (assign[i] != j) continue;
+      const float *v = x + (size_t)i * dim;
+      for (int d = 0; d < dim; d++) c[2 * d] = (double)(float)(c[2 * d] + (double)v[d] / members);
+    }
+  }
+}
