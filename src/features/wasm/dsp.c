@@ -111,6 +111,8 @@ double mel_db(const float *spec, int count, int nFft, int nMels, const int *offs
               const double *weights, double *power, float *db) {
   double maxDb = -__builtin_inf();
   int nb = nFft / 2 + 1;
+  /* after the interleaved power: 4 energies (then dB values) per band, 2 bands per log step */
+  double *energy = power + 4 * (size_t)nb;
   for (int f = 0; f < count; f += 4) {
     int n = count - f < 4 ? count - f : 4;
     /* power interleaved by frame: power[4k + j] is frame f + j's bin k (zeros past the last frame) */
@@ -118,6 +120,7 @@ double mel_db(const float *spec, int count, int nFft, int nMels, const int *offs
       if (j < n) power_of(spec + (size_t)(f + j) * nFft, nFft, power + j, 4);
       else for (int k = 0; k < nb; k++) power[4 * k + j] = 0.0;
     }
+    /* the four frames' energies of every band first, then their logarithms: independent chains side by side */
     for (int m = 0; m < nMels; m++) {
       v128_t e01 = wasm_f64x2_splat(0.0), e23 = wasm_f64x2_splat(0.0);
       const double *w = weights + offsets[m];
@@ -127,14 +130,25 @@ double mel_db(const float *spec, int count, int nFft, int nMels, const int *offs
         e01 = wasm_f64x2_add(e01, wasm_f64x2_mul(wi, wasm_v128_load(p + 4 * i)));
         e23 = wasm_f64x2_add(e23, wasm_f64x2_mul(wi, wasm_v128_load(p + 4 * i + 2)));
       }
-      v128_t ten = wasm_f64x2_splat(10.0), floor = wasm_f64x2_splat(1e-10);
-      v128_t v01 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(e01, floor)));
-      v128_t v23 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(e23, floor)));
-      double v[4] = { wasm_f64x2_extract_lane(v01, 0), wasm_f64x2_extract_lane(v01, 1), wasm_f64x2_extract_lane(v23, 0),
-                      wasm_f64x2_extract_lane(v23, 1) };
+      wasm_v128_store(energy + 4 * m, e01);
+      wasm_v128_store(energy + 4 * m + 2, e23);
+    }
+    v128_t ten = wasm_f64x2_splat(10.0), floor = wasm_f64x2_splat(1e-10);
+    for (int q = 0; q < 4 * nMels; q += 8) {
+      v128_t v0 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(wasm_v128_load(energy + q), floor)));
+      v128_t v1 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(wasm_v128_load(energy + q + 2), floor)));
+      v128_t v2 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(wasm_v128_load(energy + q + 4), floor)));
+      v128_t v3 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(wasm_v128_load(energy + q + 6), floor)));
+      wasm_v128_store(energy + q, v0);
+      wasm_v128_store(energy + q + 2, v1);
+      wasm_v128_store(energy + q + 4, v2);
+      wasm_v128_store(energy + q + 6, v3);
+    }
+    for (int m = 0; m < nMels; m++) {
       for (int j = 0; j < n; j++) {
-        db[(size_t)(f + j) * nMels + m] = (float)v[j];
-        if (v[j] > maxDb) maxDb = v[j];
+        double v = energy[4 * m + j];
+        db[(size_t)(f + j) * nMels + m] = (float)v;
+        if (v > maxDb) maxDb = v;
       }
     }
   }
