@@ -180,25 +180,30 @@ function leafSearch(file: string, dim: number, items: number): { search: Search;
   }
   const view = new DataView(raw);
   const blocks = Math.ceil(items / 4);
-  const region = reuseOrAllocate(k, 4 * (blocks * 4 * dim + dim + blocks * 4));
-  const x4 = region.ptr;
-  const qp = x4 + 4 * blocks * 4 * dim;
-  const out = qp + 4 * dim;
   const norms = new Float32Array(items);
   const leaf = new Uint8Array(items);
-  const packed = f32(k, x4, blocks * 4 * dim);
-  packed.fill(0);
-  for (let i = 0; i < items; i++) {
-    leaf[i] = view.getInt32(i * s, true) === 1 ? 1 : 0;
-    norms[i] = view.getFloat32(i * s + 4, true);
-    const v = new Float32Array(raw, i * s + 12, dim);
-    const base = Math.floor(i / 4) * dim * 4 + (i % 4);
-    for (let j = 0; j < dim; j++) packed[base + 4 * j] = v[j];
-  }
+  // Packed for the kernel at the first query (the bytes are read now, from the file Annoy has mapped).
+  let region: { ptr: number; bytes: number } | null = null;
+  const pack = (): number => {
+    region = reuseOrAllocate(k, 4 * (blocks * 4 * dim + dim + blocks * 4));
+    const packed = f32(k, region.ptr, blocks * 4 * dim);
+    packed.fill(0);
+    for (let i = 0; i < items; i++) {
+      leaf[i] = view.getInt32(i * s, true) === 1 ? 1 : 0;
+      norms[i] = view.getFloat32(i * s + 4, true);
+      const v = new Float32Array(raw, i * s + 12, dim);
+      const base = Math.floor(i / 4) * dim * 4 + (i % 4);
+      for (let j = 0; j < dim; j++) packed[base + 4 * j] = v[j];
+    }
+    return region.ptr;
+  };
   let open = true;
   const q = new Float32Array(dim);
   const dist = new Float64Array(items);
   const search: Search = (v, n) => {
+    const x4 = region ? region.ptr : pack();
+    const qp = x4 + 4 * blocks * 4 * dim;
+    const out = qp + 4 * dim;
     q.set(v);
     f32(k, qp, dim).set(q);
     k.dots_by_four(x4, blocks, dim, qp, out);
@@ -235,7 +240,7 @@ function leafSearch(file: string, dim: number, items: number): { search: Search;
   return {
     search,
     close() {
-      if (open) release(region);
+      if (open && region) release(region);
       open = false;
     },
   };
