@@ -127,7 +127,7 @@ function kernelPlan(k: DspKernels, sampleRate: number, c: StftConfig, win: Float
       bins: allocate(k, 4 * c.nMels),
       counts: allocate(k, 4 * c.nMels),
       weights: allocate(k, 8 * fb.weights.length),
-      power: allocate(k, 8 * (4 * (c.nFft / 2 + 1) + 4 * (c.nMels + 1))),
+      power: allocate(k, 8 * (8 * (c.nFft / 2 + 1) + 8 * (c.nMels + 1))),
       sig: allocate(k, 4 * sigCapacity),
       sigCapacity,
       frames: allocate(k, 4 * BLOCK * c.nFft),

@@ -60,13 +60,23 @@ void window_frames(const float *sig, int sigStart, int sigLen, int first, int ho
 
 /*
  * |X[k]|² in float64 of one PFFFT "ordered" real spectrum (X0, X(N/2), re1, im1, …), k = 0 … nFft/2, into
- * power[stride·k].
+ * power[stride·k]: re·re + im·im per bin, two bins per SIMD step.
  */
 static void power_of(const float *h, int nFft, double *power, int stride) {
   int half = nFft / 2;
   power[0] = (double)h[0] * (double)h[0];
   power[(size_t)stride * half] = (double)h[1] * (double)h[1];
-  for (int k = 1; k < half; k++) {
+  int k = 1;
+  for (; k + 1 < half; k += 2) {
+    v128_t v = wasm_v128_load(h + 2 * k);
+    v128_t lo = wasm_f64x2_promote_low_f32x4(v);
+    v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    v128_t a = wasm_f64x2_mul(lo, lo), b = wasm_f64x2_mul(hi, hi);
+    v128_t p = wasm_f64x2_add(wasm_i64x2_shuffle(a, b, 0, 2), wasm_i64x2_shuffle(a, b, 1, 3));
+    power[(size_t)stride * k] = wasm_f64x2_extract_lane(p, 0);
+    power[(size_t)stride * (k + 1)] = wasm_f64x2_extract_lane(p, 1);
+  }
+  for (; k < half; k++) {
     double re = h[2 * k], im = h[2 * k + 1];
     power[(size_t)stride * k] = re * re + im * im;
   }
@@ -102,39 +112,46 @@ static inline v128_t log10_pos2(v128_t x) {
 
 /*
  * Mel bands in dB of count PFFFT "ordered" real spectra (nFft floats each): power in float64, each filter's
- * weighted sum over its bins in order, 10·log10(e + 1e-10) stored as float32. Four frames go side by side (two
- * f64x2 accumulators: each lane is one frame's sum, in the same order as alone). power holds 4·(nFft/2 + 1)
- * doubles. Returns the largest dB value (float64, before rounding), or −infinity for count 0.
+ * weighted sum over its bins in order, 10·log10(e + 1e-10) stored as float32. Eight frames go side by side (four
+ * f64x2 accumulators: each lane is one frame's sum, in the same order as alone), then all their logarithms.
+ * power holds 8·(nFft/2 + 1) + 8·(nMels + 1) doubles. Returns the largest dB value (float64, before rounding),
+ * or −infinity for count 0.
  */
+#define LANES 8
 EXPORT("mel_db")
 double mel_db(const float *spec, int count, int nFft, int nMels, const int *offsets, const int *bins, const int *counts,
               const double *weights, double *power, float *db) {
   double maxDb = -__builtin_inf();
   int nb = nFft / 2 + 1;
-  /* after the interleaved power: 4 energies (then dB values) per band, 2 bands per log step */
-  double *energy = power + 4 * (size_t)nb;
-  for (int f = 0; f < count; f += 4) {
-    int n = count - f < 4 ? count - f : 4;
-    /* power interleaved by frame: power[4k + j] is frame f + j's bin k (zeros past the last frame) */
-    for (int j = 0; j < 4; j++) {
-      if (j < n) power_of(spec + (size_t)(f + j) * nFft, nFft, power + j, 4);
-      else for (int k = 0; k < nb; k++) power[4 * k + j] = 0.0;
+  /* after the interleaved power: LANES energies (then dB values) per band */
+  double *energy = power + LANES * (size_t)nb;
+  for (int f = 0; f < count; f += LANES) {
+    int n = count - f < LANES ? count - f : LANES;
+    /* power interleaved by frame: power[LANES·k + j] is frame f + j's bin k (zeros past the last frame) */
+    for (int j = 0; j < LANES; j++) {
+      if (j < n) power_of(spec + (size_t)(f + j) * nFft, nFft, power + j, LANES);
+      else for (int k = 0; k < nb; k++) power[LANES * k + j] = 0.0;
     }
-    /* the four frames' energies of every band first, then their logarithms: independent chains side by side */
     for (int m = 0; m < nMels; m++) {
-      v128_t e01 = wasm_f64x2_splat(0.0), e23 = wasm_f64x2_splat(0.0);
+      v128_t e0 = wasm_f64x2_splat(0.0), e1 = e0, e2 = e0, e3 = e0;
       const double *w = weights + offsets[m];
-      const double *p = power + 4 * (size_t)bins[m];
+      const double *p = power + LANES * (size_t)bins[m];
       for (int i = 0, c = counts[m]; i < c; i++) {
         v128_t wi = wasm_f64x2_splat(w[i]);
-        e01 = wasm_f64x2_add(e01, wasm_f64x2_mul(wi, wasm_v128_load(p + 4 * i)));
-        e23 = wasm_f64x2_add(e23, wasm_f64x2_mul(wi, wasm_v128_load(p + 4 * i + 2)));
+        const double *pi = p + LANES * i;
+        e0 = wasm_f64x2_add(e0, wasm_f64x2_mul(wi, wasm_v128_load(pi)));
+        e1 = wasm_f64x2_add(e1, wasm_f64x2_mul(wi, wasm_v128_load(pi + 2)));
+        e2 = wasm_f64x2_add(e2, wasm_f64x2_mul(wi, wasm_v128_load(pi + 4)));
+        e3 = wasm_f64x2_add(e3, wasm_f64x2_mul(wi, wasm_v128_load(pi + 6)));
       }
-      wasm_v128_store(energy + 4 * m, e01);
-      wasm_v128_store(energy + 4 * m + 2, e23);
+      double *e = energy + LANES * m;
+      wasm_v128_store(e, e0);
+      wasm_v128_store(e + 2, e1);
+      wasm_v128_store(e + 4, e2);
+      wasm_v128_store(e + 6, e3);
     }
     v128_t ten = wasm_f64x2_splat(10.0), floor = wasm_f64x2_splat(1e-10);
-    for (int q = 0; q < 4 * nMels; q += 8) {
+    for (int q = 0; q < LANES * nMels; q += 8) {
       v128_t v0 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(wasm_v128_load(energy + q), floor)));
       v128_t v1 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(wasm_v128_load(energy + q + 2), floor)));
       v128_t v2 = wasm_f64x2_mul(ten, log10_pos2(wasm_f64x2_add(wasm_v128_load(energy + q + 4), floor)));
@@ -144,10 +161,11 @@ double mel_db(const float *spec, int count, int nFft, int nMels, const int *offs
       wasm_v128_store(energy + q + 4, v2);
       wasm_v128_store(energy + q + 6, v3);
     }
-    for (int m = 0; m < nMels; m++) {
-      for (int j = 0; j < n; j++) {
-        double v = energy[4 * m + j];
-        db[(size_t)(f + j) * nMels + m] = (float)v;
+    for (int j = 0; j < n; j++) {
+      float *row = db + (size_t)(f + j) * nMels;
+      for (int m = 0; m < nMels; m++) {
+        double v = energy[LANES * m + j];
+        row[m] = (float)v;
         if (v > maxDb) maxDb = v;
       }
     }
@@ -164,7 +182,27 @@ void dct_rows(const float *x, int frames, int nIn, const double *dctT, int nOut,
   for (int t = 0; t < frames; t++) {
     const float *row = x + (size_t)t * nIn;
     float *o = out + (size_t)t * nOut;
-    for (int k = 0; k < nOut; k += 2) {
+    int k = 0;
+    /* ten coefficients (five independent sums of two) per pass over the inputs */
+    for (; k + 10 <= nOut; k += 10) {
+      v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
+      const double *c = dctT + k;
+      for (int i = 0; i < nIn; i++) {
+        v128_t xi = wasm_f64x2_splat((double)row[i]);
+        const double *ci = c + (size_t)i * nOut;
+        a0 = wasm_f64x2_add(a0, wasm_f64x2_mul(wasm_v128_load(ci), xi));
+        a1 = wasm_f64x2_add(a1, wasm_f64x2_mul(wasm_v128_load(ci + 2), xi));
+        a2 = wasm_f64x2_add(a2, wasm_f64x2_mul(wasm_v128_load(ci + 4), xi));
+        a3 = wasm_f64x2_add(a3, wasm_f64x2_mul(wasm_v128_load(ci + 6), xi));
+        a4 = wasm_f64x2_add(a4, wasm_f64x2_mul(wasm_v128_load(ci + 8), xi));
+      }
+      v128_t acc[5] = { a0, a1, a2, a3, a4 };
+      for (int q = 0; q < 5; q++) {
+        o[k + 2 * q] = (float)wasm_f64x2_extract_lane(acc[q], 0);
+        o[k + 2 * q + 1] = (float)wasm_f64x2_extract_lane(acc[q], 1);
+      }
+    }
+    for (; k < nOut; k += 2) {
       v128_t acc = wasm_f64x2_splat(0.0);
       const double *c = dctT + k;
       for (int i = 0; i < nIn; i++) {
