@@ -171,20 +171,21 @@ function leafSearch(file: string, dim: number, items: number): { search: Search;
   const k = dsp();
   if (!k || items > annoyLeafCapacity(dim)) return null;
   const s = annoyNodeSize(dim);
-  const raw = new ArrayBuffer(items * s);
-  const fd = fs.openSync(file, 'r');
-  try {
-    if (fs.readSync(fd, new Uint8Array(raw), 0, raw.byteLength, 0) !== raw.byteLength) return null;
-  } finally {
-    fs.closeSync(fd);
-  }
-  const view = new DataView(raw);
+  // Read and packed for the kernel at the first query, through a descriptor opened now: the file Annoy has
+  // mapped, even if a rebuild renames a new one over its name meanwhile. Opening stays as cheap as before.
+  let fd: number | null = fs.openSync(file, 'r');
   const blocks = Math.ceil(items / 4);
   const norms = new Float32Array(items);
   const leaf = new Uint8Array(items);
-  // Packed for the kernel at the first query (the bytes are read now, from the file Annoy has mapped).
+  let raw = new ArrayBuffer(0);
   let region: { ptr: number; bytes: number } | null = null;
   const pack = (): number => {
+    raw = new ArrayBuffer(items * s);
+    const got = fs.readSync(fd!, new Uint8Array(raw), 0, raw.byteLength, 0);
+    fs.closeSync(fd!);
+    fd = null;
+    if (got !== raw.byteLength) throw new IndexError(`Index ${file} is shorter than its ${items} items`);
+    const view = new DataView(raw);
     region = reuseOrAllocate(k, 4 * (blocks * 4 * dim + dim + blocks * 4));
     const packed = f32(k, region.ptr, blocks * 4 * dim);
     packed.fill(0);
@@ -241,6 +242,8 @@ function leafSearch(file: string, dim: number, items: number): { search: Search;
     search,
     close() {
       if (open && region) release(region);
+      if (fd !== null) fs.closeSync(fd);
+      fd = null;
       open = false;
     },
   };
