@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeFile } from '../src/audio/decode.js';
 import { mp3Decoder, nativeMp3Status, withMp3Decoder, type Mp3Decoder } from '../src/audio/mpg123.js';
-import { describe } from '../src/features/vector.js';
+import { analyseFile } from '../src/features/analyse.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,17 +55,14 @@ export interface Timing {
   cpu: number;
 }
 
-/** analyseFile's two steps, timed apart. */
-async function analyse(f: string): Promise<{ duration: number; decode: number }> {
-  const t0 = performance.now();
-  const audio = await decodeFile(f);
-  const decode = (performance.now() - t0) / 1000;
-  return { duration: describe(audio.samples, audio.sampleRate).duration_s, decode };
+/** analyseFile as `index` runs it (decoded audio streamed into the spectrogram, catalogue windows). */
+async function analyse(f: string): Promise<{ duration: number }> {
+  return { duration: (await analyseFile(f)).duration_s };
 }
 
 /** Files our analysis rejects are left out of every pipeline (and listed), so all time the same audio. */
-async function ours(files: string[], failed: string[]): Promise<Timing & { ok: string[]; decode: number }> {
-  const t = { audio: 0, wall: 0, cpu: 0, decode: 0, ok: [] as string[] };
+async function ours(files: string[], failed: string[]): Promise<Timing & { ok: string[] }> {
+  const t = { audio: 0, wall: 0, cpu: 0, ok: [] as string[] };
   let warm = false;
   for (const f of files) {
     try {
@@ -78,7 +75,6 @@ async function ours(files: string[], failed: string[]): Promise<Timing & { ok: s
       const d = process.cpuUsage(c);
       t.cpu += (d.user + d.system) / 1e6;
       t.audio += a.duration;
-      t.decode += a.decode;
       t.ok.push(f);
     } catch (err) {
       failed.push(`${path.basename(f)}: ${(err as Error).message}`);
@@ -157,13 +153,18 @@ async function main(): Promise<void> {
     console.log(`| ${name} | ${t.wall.toFixed(2)} | ${x(t).toFixed(0)}× | ${t.cpu ? t.cpu.toFixed(2) : '-'} | ${t.cpu ? xc(t).toFixed(0) + '×' : '-'} | ` +
       `${(x(t) / x(og)).toFixed(2)}× | ${((100 * x(t)) / x(ff)).toFixed(1)} % |`);
   row('groovematch analyseFile (decode + track and segment features)', gm);
-  row(`  of which decodeFile (${mp3Decoder()} MP3 decoder; decode + mono + 22,050 Hz)`, { audio: gm.audio, wall: gm.decode, cpu: 0 });
   row(`origin: librosa ${og.version} load 22,050 Hz + 40-MFCC mean`, og);
   row('  of which librosa.load (decode + resample to 22,050 Hz)', { audio: og.audio, wall: og.load, cpu: 0 });
   if (nat) row('decoder only: decodeFile, native libmpg123 (2:1 synthesis, mono mix)', nat);
   else console.log('| decoder only: decodeFile, native libmpg123 | not installed | | | | | |');
   row('decoder only: decodeFile, WASM (audio-decode, GROOVEMATCH_DECODER=wasm)', wasm);
   row('decoder only: ffmpeg -threads 1 → 22,050 Hz mono f32', ff);
+  const ms = (sec: number) => ((1000 * sec) / gm.audio).toFixed(3);
+  if (nat) {
+    console.log(`\nPer audio-second, CPU: analyseFile ${ms(gm.cpu)} ms = decoding ${ms(nat.cpu)} ms (${mp3Decoder()} decoder alone, ` +
+      `same files) + features ${ms(gm.cpu - nat.cpu)} ms; origin ${ms(og.cpu)} ms. Ratio to the origin ${(og.cpu / gm.cpu).toFixed(2)}× ` +
+      `per CPU-second, ${(x(gm) / x(og)).toFixed(2)}× wall; the decoder alone ${(og.cpu / nat.cpu).toFixed(2)}×.`);
+  }
   console.log(`\nAudio seconds agree: ours ${gm.audio.toFixed(1)}, origin ${og.audio.toFixed(1)}, ffmpeg ${ff.audio.toFixed(1)}.`);
   console.log(`Origin start-up: import librosa ${og.startup.toFixed(2)} s (lazy); whole process ${og.processWall.toFixed(1)} s ` +
     `(incl. one warm-up file). ffmpeg with process start-up: ${(ff.audio / ff.processWall).toFixed(0)}× real-time.`);

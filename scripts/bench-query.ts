@@ -16,6 +16,7 @@ import { INDEX_KINDS, indexFileName, openIndexFile, type IndexPart } from '../sr
 import { buildHnswIndex } from '../src/catalog/index-hnsw.js';
 import { decodeFile } from '../src/audio/decode.js';
 import { analyseFile } from '../src/features/analyse.js';
+import { MelHelper } from '../src/features/mel-helper.js';
 import { describe, queryHop } from '../src/features/vector.js';
 import { openCatalogView } from '../src/recommend/catalog-view.js';
 import { recommendFrom } from '../src/recommend/query.js';
@@ -123,6 +124,7 @@ function withAllBackends(src: string, parts: IndexPart[], n?: number): { dir: st
 /** Where one upload's server time goes: decode, descriptors (track + upload windows), the recommendation. */
 async function split(file: string, data: string): Promise<string> {
   const view = openCatalogView(data);
+  const helper = new MelHelper();
   const med = async (f: () => unknown) => {
     await f();
     const t: number[] = [];
@@ -140,12 +142,18 @@ async function split(file: string, data: string): Promise<string> {
     const tDecode = await med(() => decodeFile(file));
     const tDescribe = await med(() => describe(audio.samples, audio.sampleRate, { hop }));
     const tAnalyse = await med(() => analyseFile(file, { query: true }));
+    // As the server's workers run it: the STFT in a helper thread while decoding goes on.
+    for (let i = 0; i < 5; i++) await analyseFile(file, { query: true }, helper); // the helper thread's own warm-up
+    const tHelped = await med(() => analyseFile(file, { query: true }, helper));
     const tRecommend = await med(() => recommendFrom(view, analysis, {}));
-    return '| decode | describe (track + ' + analysis.segments.length + ' windows) | analyseFile (both, streamed) | recommend | sum |\n' +
-      '|---|---|---|---|---|\n' +
-      `| ${tDecode.toFixed(1)} | ${tDescribe.toFixed(1)} | ${tAnalyse.toFixed(1)} | ${tRecommend.toFixed(1)} | ${(tAnalyse + tRecommend).toFixed(1)} |`;
+    return '| decode | describe (track + ' + analysis.segments.length + ' windows) | analyseFile (both, streamed) | ' +
+      'analyseFile, STFT in a helper thread (as served) | recommend | sum (served) |\n' +
+      '|---|---|---|---|---|---|\n' +
+      `| ${tDecode.toFixed(1)} | ${tDescribe.toFixed(1)} | ${tAnalyse.toFixed(1)} | ${tHelped.toFixed(1)} | ${tRecommend.toFixed(1)} | ` +
+      `${(tHelped + tRecommend).toFixed(1)} |`;
   } finally {
     view.close();
+    await helper.terminate();
   }
 }
 

@@ -236,6 +236,20 @@ export class Catalog {
     );
   }
 
+  /** segmentByAnnId without the vector (a 6 KB BLOB, two thirds of the lookup's time), for candidates that may not need it. */
+  segmentInfoByAnnId(annId: number): Omit<SegmentRow, 'vector'> | undefined {
+    return this.cached(
+      `SELECT s.id, s.track_id, s.start_s, s.end_s, s.tempo, s.ann_id, t.title, t.path
+       FROM segments s JOIN tracks t ON t.id = s.track_id WHERE s.ann_id = ?`,
+    ).get(annId) as Omit<SegmentRow, 'vector'> | undefined;
+  }
+
+  /** The raw vector of the segment with this id. */
+  segmentVector(id: number): Float32Array | undefined {
+    const r = this.cached('SELECT vector FROM segments WHERE id = ?').get(id) as { vector: Uint8Array } | undefined;
+    return r ? blobToVector(r.vector) : undefined;
+  }
+
   segmentsOfTrack(trackId: number): SegmentRow[] {
     const rows = this.db
       .prepare(

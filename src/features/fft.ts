@@ -19,6 +19,7 @@ export class PowerSpectrum {
   private readonly outPtr: number;
   private readonly workPtr: number;
   private view: Float32Array | null = null;
+  private outView: Float32Array | null = null;
 
   /** size: a power of two ≥ 32. */
   constructor(size: number) {
@@ -36,6 +37,18 @@ export class PowerSpectrum {
       this.view = wasm.HEAPF32.subarray(this.inPtr >> 2, (this.inPtr >> 2) + this.size);
     }
     return this.view;
+  }
+
+  /**
+   * Transforms the frame in input(); the spectrum in PFFFT's ordered real layout ([X0, X(N/2), re1, im1, …]), as a
+   * view that the next transform overwrites.
+   */
+  transform(): Float32Array {
+    wasm._pffft_transform_ordered(this.setup, this.inPtr, this.outPtr, this.workPtr, FORWARD);
+    if (!this.outView || this.outView.buffer !== wasm.HEAPF32.buffer) {
+      this.outView = wasm.HEAPF32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + this.size);
+    }
+    return this.outView;
   }
 
   /** |X[k]|² for k = 0 … size/2 of the frame in input(), into out. */

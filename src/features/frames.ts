@@ -1,3 +1,4 @@
+import { allocate, dsp, f32, f64, i32, type DspKernels } from './dsp.js';
 import { PowerSpectrum } from './fft.js';
 import { melFilterbank, type MelFilter } from './mel.js';
 
@@ -82,6 +83,68 @@ function fftOf(size: number): PowerSpectrum {
   return f;
 }
 
+/** Frames per call of the WebAssembly kernels. */
+const BLOCK = 64;
+
+/** One configuration's constants and work buffers in the kernels' memory (pointers), shared by its streams. */
+interface KernelPlan {
+  k: DspKernels;
+  win: number;
+  offsets: number;
+  bins: number;
+  counts: number;
+  weights: number;
+  power: number;
+  sig: number;
+  sigCapacity: number;
+  frames: number;
+  spec: number;
+  db: number;
+  /** Per-frame views of frames and spec, remade when the kernels' memory has grown. */
+  views: { buffer: ArrayBufferLike | null; windowed: Float32Array[]; spec: Float32Array[] };
+}
+
+function planViews(p: KernelPlan, nFft: number): KernelPlan['views'] {
+  if (p.views.buffer !== p.k.memory.buffer) {
+    const slot = (base: number) => Array.from({ length: BLOCK }, (_, f) => f32(p.k, base + 4 * f * nFft, nFft));
+    p.views = { buffer: p.k.memory.buffer, windowed: slot(p.frames), spec: slot(p.spec) };
+  }
+  return p.views;
+}
+
+const plans = new Map<string, KernelPlan>();
+
+function kernelPlan(k: DspKernels, sampleRate: number, c: StftConfig, win: Float64Array): KernelPlan {
+  const key = `${sampleRate}/${c.nFft}/${c.hop}/${c.nMels}/${c.fMin}`;
+  let p = plans.get(key);
+  if (!p) {
+    const fb = flatBank(sampleRate, c);
+    const sigCapacity = (BLOCK - 1) * c.hop + c.nFft;
+    p = {
+      k,
+      win: allocate(k, 8 * c.nFft),
+      offsets: allocate(k, 4 * c.nMels),
+      bins: allocate(k, 4 * c.nMels),
+      counts: allocate(k, 4 * c.nMels),
+      weights: allocate(k, 8 * fb.weights.length),
+      power: allocate(k, 8 * (8 * (c.nFft / 2 + 1) + 8 * (c.nMels + 1))),
+      sig: allocate(k, 4 * sigCapacity),
+      sigCapacity,
+      frames: allocate(k, 4 * BLOCK * c.nFft),
+      spec: allocate(k, 4 * BLOCK * c.nFft),
+      db: allocate(k, 4 * BLOCK * c.nMels),
+      views: { buffer: null, windowed: [], spec: [] },
+    };
+    f64(k, p.win, c.nFft).set(win);
+    i32(k, p.offsets, c.nMels).set(fb.offsets);
+    i32(k, p.bins, c.nMels).set(fb.bins);
+    i32(k, p.counts, c.nMels).set(fb.counts);
+    f64(k, p.weights, fb.weights.length).set(fb.weights);
+    plans.set(key, p);
+  }
+  return p;
+}
+
 function hann(n: number): Float64Array {
   const w = new Float64Array(n);
   for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
@@ -141,13 +204,14 @@ export class MelStream {
     }
     this.bufStart = keepFrom;
     this.total += x.length;
-    while (this.frames * hop + half <= this.total) this.frame();
+    const ready = Math.floor((this.total - half) / hop) + 1;
+    if (ready > this.frames) this.compute(ready);
   }
 
   end(): MelSpectrogram {
     const { hop, nMels } = this.cfg;
     const frames = Math.max(1, 1 + Math.floor(this.total / hop));
-    while (this.frames < frames) this.frame();
+    if (this.frames < frames) this.compute(frames);
     const n = frames * nMels;
     const db = this.db.length > n * 1.25 ? this.db.slice(0, n) : this.db.subarray(0, n);
     const floor = this.maxDb - DB_RANGE;
@@ -159,6 +223,51 @@ export class MelStream {
       fps: this.sampleRate / hop,
       centresHz: Float32Array.from(bank(this.sampleRate, this.cfg).map((f) => f.centreHz)),
     };
+  }
+
+  /** Frames this.frames … upTo − 1: by the WebAssembly kernels in blocks, or one by one in JavaScript. */
+  private compute(upTo: number): void {
+    const k = dsp();
+    if (!k) {
+      while (this.frames < upTo) this.frame();
+      return;
+    }
+    const { nFft, hop, nMels } = this.cfg;
+    const plan = kernelPlan(k, this.sampleRate, this.cfg, this.win);
+    const fft = fftOf(nFft);
+    while (this.frames < upTo) {
+      const t0 = this.frames;
+      const count = Math.min(BLOCK, upTo - t0);
+      // Stream samples the block reads, clipped to what is held; the rest is zero padding.
+      const first = t0 * hop - nFft / 2;
+      const from = Math.max(first, this.bufStart);
+      const to = Math.min(first + (count - 1) * hop + nFft, this.bufStart + this.buf.length);
+      const sigLen = Math.max(0, to - from);
+      if (sigLen > 0) f32(k, plan.sig, plan.sigCapacity).set(this.buf.subarray(from - this.bufStart, to - this.bufStart));
+      k.window_frames(plan.sig, from, sigLen, first, hop, count, nFft, plan.win, plan.frames);
+      const views = planViews(plan, nFft);
+      const input = fft.input();
+      for (let f = 0; f < count; f++) {
+        input.set(views.windowed[f]);
+        views.spec[f].set(fft.transform());
+      }
+      const max = k.mel_db(plan.spec, count, nFft, nMels, plan.offsets, plan.bins, plan.counts, plan.weights, plan.power, plan.db);
+      if (max > this.maxDb) this.maxDb = max;
+      this.ensure(t0 + count);
+      this.db.set(f32(k, plan.db, count * nMels), t0 * nMels);
+      this.frames += count;
+    }
+  }
+
+  /** Room for `frames` rows in db. */
+  private ensure(frames: number): void {
+    const need = frames * this.cfg.nMels;
+    if (need <= this.db.length) return;
+    let size = this.db.length * 2;
+    while (size < need) size *= 2;
+    const grown = new Float32Array(size);
+    grown.set(this.db);
+    this.db = grown;
   }
 
   private frame(): void {
@@ -181,11 +290,7 @@ export class MelStream {
     }
     fft.power(this.power);
     const power = this.power;
-    if ((t + 1) * nMels > this.db.length) {
-      const grown = new Float32Array(this.db.length * 2);
-      grown.set(this.db);
-      this.db = grown;
-    }
+    this.ensure(t + 1);
     const db = this.db;
     const row = t * nMels;
     for (let m = 0; m < nMels; m++) {

@@ -1,3 +1,4 @@
+import { allocate, dsp, f32, f64, type DspKernels } from './dsp.js';
 import type { MelSpectrogram } from './frames.js';
 
 export const N_MFCC = 20;
@@ -18,11 +19,48 @@ function dctMatrix(nIn: number, nOut: number): Float64Array {
   return m;
 }
 
+/** Frames per call of the WebAssembly DCT. */
+const BLOCK = 2048;
+
+interface DctPlan {
+  dctT: number;
+  x: number;
+  out: number;
+}
+
+const dctPlans = new Map<string, DctPlan>();
+
+/** The DCT transposed and block buffers in the kernels' memory, per shape. */
+function dctPlan(k: DspKernels, nIn: number, nOut: number): DctPlan {
+  const key = `${nIn}x${nOut}`;
+  let p = dctPlans.get(key);
+  if (!p) {
+    const m = dctMatrix(nIn, nOut);
+    p = { dctT: allocate(k, 8 * nIn * nOut), x: allocate(k, 4 * BLOCK * nIn), out: allocate(k, 4 * BLOCK * nOut) };
+    const t = f64(k, p.dctT, nIn * nOut);
+    for (let c = 0; c < nOut; c++) for (let i = 0; i < nIn; i++) t[i * nOut + c] = m[c * nIn + i];
+    dctPlans.set(key, p);
+  }
+  return p;
+}
+
 /** MFCCs of every frame, frames × nCoeffs row-major, from the dB mel spectrogram. */
 export function mfcc(spec: MelSpectrogram, nCoeffs = N_MFCC): Float32Array {
   const { db, frames, nMels } = spec;
   const m = dctMatrix(nMels, nCoeffs);
   const out = new Float32Array(frames * nCoeffs);
+  const k = nCoeffs % 2 === 0 ? dsp() : null;
+  if (k) {
+    // The same sums in the same order, two coefficients per SIMD lane pair.
+    const p = dctPlan(k, nMels, nCoeffs);
+    for (let t0 = 0; t0 < frames; t0 += BLOCK) {
+      const n = Math.min(BLOCK, frames - t0);
+      f32(k, p.x, n * nMels).set(db.subarray(t0 * nMels, (t0 + n) * nMels));
+      k.dct_rows(p.x, n, nMels, p.dctT, nCoeffs, p.out);
+      out.set(f32(k, p.out, n * nCoeffs), t0 * nCoeffs);
+    }
+    return out;
+  }
   for (let t = 0; t < frames; t++) {
     const row = t * nMels;
     for (let k = 0; k < nCoeffs; k++) {

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { analyseFile, type AnalyseOptions } from './analyse.js';
+import { MelHelper } from './mel-helper.js';
 
 interface Job {
   id: number;
@@ -7,8 +8,17 @@ interface Job {
   opts: AnalyseOptions;
 }
 
+let helper: MelHelper | null = null;
+
+/** Uploads (query jobs) get a mel helper thread, so their decoding and STFT overlap; catalogue jobs use one thread. */
+function helperFor(job: Job): MelHelper | undefined {
+  if (!job.opts.query || job.opts.baseline) return undefined;
+  if (!helper?.usable) helper = new MelHelper();
+  return helper;
+}
+
 parentPort?.on('message', (job: Job) => {
-  analyseFile(job.path, job.opts).then(
+  analyseFile(job.path, job.opts, helperFor(job)).then(
     (analysis) => parentPort?.postMessage({ id: job.id, ok: true, analysis }),
     (err: unknown) => {
       const e = err as { name?: string; code?: string; status?: number; message?: string };

@@ -25,7 +25,8 @@ export const ALIGNED_MARGIN = 0.01;
 /** A candidate catalogue window for one upload window, before it becomes a CSV row. */
 interface Hit extends Omit<SegmentMatch, 'cluster' | 'offset_s'> {
   window: number;
-  vector: Float32Array;
+  /** The catalogue segment's row id: its vector is read only for the hits that are reported. */
+  segment_id: number;
 }
 
 /** Per track: how strongly the upload's windows agree on one offset into it. */
@@ -48,7 +49,7 @@ function search(view: CatalogView, analysis: Analysis, skip: number | null): Hit
     const found = view.segments.query(q, CANDIDATES_PER_WINDOW);
     const hits: Hit[] = [];
     for (let i = 0; i < found.ids.length; i++) {
-      const s = view.catalog.segmentByAnnId(found.ids[i]);
+      const s = view.catalog.segmentInfoByAnnId(found.ids[i]);
       if (!s || s.track_id === skip) continue;
       hits.push({
         window,
@@ -60,7 +61,7 @@ function search(view: CatalogView, analysis: Analysis, skip: number | null): Hit
         match_start_s: s.start_s,
         match_end_s: s.end_s,
         similarity: similarityFromDistance(found.distances[i]),
-        vector: s.vector,
+        segment_id: s.id,
         rank: hits.length + 1,
       });
     }
@@ -158,7 +159,9 @@ export function matchSegments(view: CatalogView, analysis: Analysis, skip: numbe
         offset_s: round(h.match_start_s - h.query_start_s, 1),
         rank: h.rank,
       });
-      vectors.push(finalVector(h.vector, view.segmentStats, BLOCKS, view.segmentWeights));
+      const raw = view.catalog.segmentVector(h.segment_id);
+      if (!raw) throw new Error(`segment ${h.segment_id} vanished from the catalogue`);
+      vectors.push(finalVector(raw, view.segmentStats, BLOCKS, view.segmentWeights));
     }
   }
   const clusters = kmeans(vectors, clusterCount(vectors.length));
