@@ -154,9 +154,10 @@ suite('descriptors', () => {
 
   it('the BPM code tells 1 % apart and folds octaves together', () => {
     expect(cosine(bpmCode(120), bpmCode(120.1))).toBeGreaterThan(0.95);
-    expect(cosine(bpmCode(120), bpmCode(121.2))).toBeLessThan(0.2);
+    expect(cosine(bpmCode(120), bpmCode(121.2))).toBeLessThan(0.1);
     expect(cosine(bpmCode(120), bpmCode(60))).toBeGreaterThan(0.999);
-    expect(cosine(bpmCode(120), bpmCode(90))).toBeLessThan(0.01);
+    // Far apart on the circle nothing is left but small side lobes.
+    for (let bpm = 122; bpm <= 236; bpm += 0.5) expect(Math.abs(cosine(bpmCode(120), bpmCode(bpm)))).toBeLessThan(0.25);
   });
 
   it('beat-relative blocks measure the beat in one octave: 60, 120 and 240 BPM share a period', () => {

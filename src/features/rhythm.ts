@@ -26,25 +26,30 @@ export function tempoCode(bpm: number): Float32Array {
   return out;
 }
 
-/** Resolution of the BPM code: bins 0.25 % apart over one octave, bumps 0.3 % wide. */
-const BPM_STEP = Math.log2(1.0025);
-export const BPM_BINS = Math.round(1 / BPM_STEP);
-const BPM_WIDTH = Math.log2(1.003) / BPM_STEP;
+/**
+ * Harmonics of the tempo circle (cycles per octave) drawn from the spectrum of a Gaussian kernel 0.3 % wide:
+ * the mean of cos(2π·h·Δ) over them approximates that kernel of the octave-folded BPM difference Δ (0.64 at
+ * 0.3 % apart, 0.03 at 1 %), in 64 numbers where a bump code this sharp needs ~280. Of 3,000 seeded draws of
+ * 32 harmonics, this one has the smallest side lobes beyond 1 % (|k| ≤ 0.23).
+ */
+const HARMONICS: readonly number[] = [
+  1, 2, 4, 6, 7, 8, 8, 9, 9, 13, 14, 16, 18, 21, 25, 26, 27, 28, 29, 30, 32, 37, 41, 45, 46, 49, 51, 54, 55, 56, 57, 62,
+];
+export const BPM_DIMS = 2 * HARMONICS.length;
 
 /**
  * The exact BPM, folded into one octave: two tracks at the same BPM (a DJ's first question) match, one
  * 1 % faster hardly at all. The fold makes a half- or double-tempo reading of the same track match too.
- * Its catalogue statistics, not its shape, keep it from ranking: a weight of a few per cent is a tie-breaker.
+ * Cosine of two codes = the kernel above; with a weight of a few per cent it is an identity tie-breaker.
  */
 export function bpmCode(bpm: number): Float32Array {
-  const out = new Float32Array(BPM_BINS);
-  if (!(bpm > 0)) return out;
-  const pos = (((Math.log2(bpm) % 1) + 1) % 1) * BPM_BINS;
-  for (let i = 0; i < BPM_BINS; i++) {
-    let d = Math.abs(i - pos);
-    d = Math.min(d, BPM_BINS - d) / BPM_WIDTH;
-    out[i] = Math.exp(-0.5 * d * d);
-  }
+  const out = new Float32Array(BPM_DIMS);
+  if (!(bpm > 0) || !Number.isFinite(bpm)) return out;
+  const phase = ((Math.log2(bpm) % 1) + 1) % 1;
+  HARMONICS.forEach((h, j) => {
+    out[2 * j] = Math.cos(2 * Math.PI * h * phase);
+    out[2 * j + 1] = Math.sin(2 * Math.PI * h * phase);
+  });
   return out;
 }
 

@@ -2,7 +2,7 @@ import { melSpectrogram, type MelSpectrogram } from './frames.js';
 import { PATTERN_BANDS_HZ, onsetEnvelopes, sliceEnvelopes, whitenedEnvelopes, type OnsetEnvelopes } from './onset.js';
 import {
   BAR_STEPS,
-  BPM_BINS,
+  BPM_DIMS,
   LAG_SECONDS,
   PATTERN_LAGS,
   TEMPO_BINS,
@@ -43,7 +43,7 @@ function layout(parts: [string, number, boolean][]): Block[] {
  */
 export const BLOCKS: readonly Block[] = layout([
   ['tempo', TEMPO_BINS, true],
-  ['bpm', BPM_BINS, true],
+  ['bpm', BPM_DIMS, true],
   ['pattern', N_ENVELOPES * PATTERN_LAGS, true],
   ['bar', N_ENVELOPES * BAR_STEPS, true],
   ['lag', 2 * LAG_SECONDS.length, true],
