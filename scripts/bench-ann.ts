@@ -32,10 +32,24 @@ let WORK = '';
 const K = 10;
 
 export function readF32(file: string): { dim: number; data: Float32Array } {
-  const b = fs.readFileSync(file);
-  const dim = b.readUInt32LE(8);
-  const n = b.readUInt32LE(12);
-  return { dim, data: new Float32Array(b.buffer.slice(b.byteOffset + 16, b.byteOffset + 16 + n * dim * 4)) };
+  // Read in chunks: at 1M × 878 dimensions the file is over readFileSync's 2 GiB limit.
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    fs.readSync(fd, head, 0, 16, 0);
+    const dim = head.readUInt32LE(8);
+    const n = head.readUInt32LE(12);
+    const data = new Float32Array(n * dim);
+    const bytes = new Uint8Array(data.buffer);
+    for (let off = 0; off < bytes.length; ) {
+      const got = fs.readSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 30), 16 + off);
+      if (got <= 0) throw new Error(`${file}: truncated`);
+      off += got;
+    }
+    return { dim, data };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function normalise(v: Float32Array): void {
