@@ -5,6 +5,7 @@
  *   --sizes LIST    default 10000,100000,1000000
  *   --queries N     per size (default 200; 100 from 1M on)
  *   --jitter S      noise std as a fraction of each dimension's spread (default 0.3)
+ *   --pick-from F   an earlier run's output: its 100k rows choose the 1M LSH settings (for a 1M-only run)
  * Items beyond the real vectors are jittered copies (Gaussian noise, re-normalised); queries are fresh
  * jittered copies, never items. recall@10 = overlap with exact top 10. Queries run one at a time on one thread.
  */
@@ -28,6 +29,7 @@ const DATA = arg('data', '/tmp/gm-real,/tmp/gm-demo').split(',');
 const SIZES = arg('sizes', '10000,100000,1000000').split(',').filter(Boolean).map(Number);
 const QUERIES = Number(arg('queries', '200'));
 const JITTER = Number(arg('jitter', '0.3'));
+const PICK_FROM = arg('pick-from', '');
 let WORK = '';
 const K = 10;
 
@@ -141,6 +143,17 @@ function pickFor1M(rows: Row[]): MakeLsh[] {
   });
 }
 
+/** Rows of an earlier run's printed table, so `--sizes 1000000 --pick-from OUT.md` can follow a 10k/100k run. */
+function rowsFromTable(md: string): Row[] {
+  const rows: Row[] = [];
+  for (const line of md.split('\n')) {
+    const c = line.split('|').map((x) => x.trim());
+    if (c.length < 10 || !/^[\d,]+$/.test(c[1])) continue;
+    rows.push({ size: Number(c[1].replace(/,/g, '')), name: c[2], settings: c[3], recall: Number(c[4]), qps: Number(c[5]), build: Number(c[7]), bytes: Number(c[8]) });
+  }
+  return rows;
+}
+
 /** Builds an Annoy index from an .f32 file in a child process (so it can overlap the single-threaded LSH builds). */
 function annoyInChild(f32: string, out: string): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--build-annoy', f32, out], {
@@ -249,8 +262,9 @@ async function main(): Promise<void> {
   console.log('| catalogue | index | items | annoy (default) | hnsw (default) |\n|---|---|---|---|---|');
   for (const d of DATA) for (const line of realCatalogue(d)) console.log(line);
 
-  const rows: Row[] = [];
+  const rows: Row[] = PICK_FROM ? rowsFromTable(fs.readFileSync(PICK_FROM, 'utf8')) : [];
   for (const size of SIZES) await benchSize(base, dim, size, rows, size < 1_000_000 ? SWEEP : pickFor1M(rows));
+  if (PICK_FROM) rows.splice(0, rows.length, ...rows.filter((r) => SIZES.includes(r.size)));
   if (rows.length === 0) return;
   console.log(`\n### recall@10, single-thread queries/s, build time, bytes per item (${base.length / dim} real ` +
     `${dim}-d segment vectors + jittered copies, jitter ${JITTER})\n`);
