@@ -44,12 +44,14 @@ export interface SegmentResult {
 }
 
 function search(view: CatalogView, analysis: Analysis, skip: number | null): Hit[][] {
+  const results = analysis.segments.map((seg) =>
+    view.segments.query(finalVector(seg.vector, view.segmentStats, BLOCKS, view.segmentWeights), CANDIDATES_PER_WINDOW));
+  const info = view.catalog.segmentInfosByAnnIds(results.flatMap((r) => r.ids));
   return analysis.segments.map((seg, window) => {
-    const q = finalVector(seg.vector, view.segmentStats, BLOCKS, view.segmentWeights);
-    const found = view.segments.query(q, CANDIDATES_PER_WINDOW);
+    const found = results[window];
     const hits: Hit[] = [];
     for (let i = 0; i < found.ids.length; i++) {
-      const s = view.catalog.segmentInfoByAnnId(found.ids[i]);
+      const s = info.get(found.ids[i]);
       if (!s || s.track_id === skip) continue;
       hits.push({
         window,
@@ -76,8 +78,12 @@ function search(view: CatalogView, analysis: Analysis, skip: number | null): Hit
  */
 function align(hits: Hit[], windows: number, hop: number): TrackEvidence {
   let best = { offset: 0, support: -1 };
+  // Offsets repeat (windows sit on a grid), and an offset's support depends on the offset alone.
+  const tried = new Set<number>();
   for (const h of hits) {
     const o = h.match_start_s - h.query_start_s;
+    if (tried.has(o)) continue;
+    tried.add(o);
     let support = 0;
     const perWindow = new Map<number, number>();
     for (const g of hits) {
