@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   console.log(`Before: ${ref.sha.slice(0, 10)} (${REF}); after: ${head}${dirty}. CPU time, median of ${RUNS} runs, both trees alternating.\n`);
   for (const [label, signals, query, unit] of [
     [`(a) ${files.length} MP3s, ${(audio / 60).toFixed(1)} min, catalogue windows (10 s every 5 s): ms per audio-second`, tracks, false, audio],
-    ['(b) a 30 s upload, windows every queryHop(30) = 1 s: ms', [upload], true, 1],
+    ['(b) a 30 s upload, windows every queryHop(30) s: ms', [upload], true, 1],
   ] as const) {
     const list = [...signals];
     for (const t of [before, after]) run(t, list.slice(0, 2), query); // warm-up: JIT, WebAssembly
