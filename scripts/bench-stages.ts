@@ -7,20 +7,16 @@
  * catalogue's window hop, in ms per audio-second (CPU time, the median run's total); (b) a 30 s upload (seconds
  * 30-60 of the first MP3) with the upload's hop (queryHop), in ms. Decoding is not included (bench-ingest).
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { decodeFile } from '../src/audio/decode.js';
 import { prepareMp3s } from './bench-ingest.js';
+import { ROOT, defaultRef, headLabel, refTree } from './ref-tree.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
 };
-const ROOT = path.join(import.meta.dirname, '..');
-const git = (...a: string[]) => execFileSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' }).trim();
-const REF = arg('ref', '') || git('merge-base', 'HEAD', 'main');
+const REF = defaultRef(arg('ref', ''));
 const RUNS = Number(arg('runs', '5'));
 const N = Number(arg('n', '20'));
 const SR = 22050;
@@ -42,18 +38,6 @@ async function load(src: string): Promise<Tree> {
   const f = (m: string) => import(path.join(src, 'features', m)) as Promise<Record<string, unknown>>;
   const [frames, timbre, onset, vector] = await Promise.all([f('frames.ts'), f('timbre.ts'), f('onset.ts'), f('vector.ts')]);
   return { ...frames, ...timbre, ...onset, ...vector } as unknown as Tree;
-}
-
-/** REF's src/ beside a link to our node_modules (the same scratch folder check-vectors.ts uses). */
-function checkout(): { dir: string; sha: string } {
-  const sha = git('rev-parse', REF);
-  const dir = path.join(os.tmpdir(), `gm-ref-${sha.slice(0, 12)}`);
-  if (!fs.existsSync(path.join(dir, 'src', 'features', 'vector.ts'))) {
-    fs.mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${sha}" src package.json | tar -x -C "${dir}"`]);
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  }
-  return { dir, sha };
 }
 
 const STAGES = ['mel spectrogram', 'MFCCs', 'onset envelopes', 'whitened envelopes', 'tempo, rhythm, windows (rest of describe)', 'describe() total'] as const;
@@ -94,7 +78,7 @@ function medianRuns(runs: number[][]): number[] {
 }
 
 async function main(): Promise<void> {
-  const ref = checkout();
+  const ref = refTree(REF);
   const before = await load(path.join(ref.dir, 'src'));
   const after = await load(path.join(ROOT, 'src'));
   const files = prepareMp3s().slice(0, N);
@@ -102,9 +86,7 @@ async function main(): Promise<void> {
   for (const f of files) tracks.push((await decodeFile(f)).samples);
   const upload = tracks[0].slice(30 * SR, 60 * SR);
   const audio = tracks.reduce((s, x) => s + x.length / SR, 0);
-  const head = git('rev-parse', '--short', 'HEAD');
-  const dirty = git('status', '--porcelain', 'src').length > 0 ? ' + uncommitted changes' : '';
-  console.log(`Before: ${ref.sha.slice(0, 10)} (${REF}); after: ${head}${dirty}. CPU time, median of ${RUNS} runs, both trees alternating.\n`);
+  console.log(`Before: ${ref.sha.slice(0, 10)} (${REF}); after: ${headLabel()}. CPU time, median of ${RUNS} runs, both trees alternating.\n`);
   for (const [label, signals, query, unit] of [
     [`(a) ${files.length} MP3s, ${(audio / 60).toFixed(1)} min, catalogue windows (10 s every 5 s): ms per audio-second`, tracks, false, audio],
     ['(b) a 30 s upload, windows every queryHop(30) s: ms', [upload], true, 1],

@@ -10,9 +10,6 @@
  * max |Δ| / scale. Exits 1 when a block's max |Δ| exceeds 1e-4 of its scale, a tempo differs by more than 1e-4
  * relative, or the windows differ.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { decodeFile } from '../src/audio/decode.js';
 import { analyseFile } from '../src/features/analyse.js';
@@ -21,14 +18,13 @@ import type { Analysis } from '../src/features/types.js';
 import * as current from '../src/features/vector.js';
 import { KITS, planCorpus, renderGroove, styleNames } from '../src/synth/index.js';
 import { prepareMp3s } from './bench-ingest.js';
+import { defaultRef, headLabel, refTree } from './ref-tree.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
 };
-const ROOT = path.join(import.meta.dirname, '..');
-const git = (...a: string[]) => execFileSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' }).trim();
-const REF = arg('ref', '') || git('merge-base', 'HEAD', 'main');
+const REF = defaultRef(arg('ref', ''));
 const CLIPS = Number(arg('clips', '40'));
 const MP3S = Number(arg('mp3', '5'));
 const SECONDS = Number(arg('seconds', '30'));
@@ -39,13 +35,7 @@ type Describe = (samples: Float32Array, sampleRate: number, opts?: { hop?: numbe
 
 /** REF's src/ in a scratch folder beside a link to our node_modules, imported through tsx like ours. */
 async function reference(): Promise<{ describe: Describe; sha: string }> {
-  const sha = git('rev-parse', REF);
-  const dir = path.join(os.tmpdir(), `gm-ref-${sha.slice(0, 12)}`);
-  if (!fs.existsSync(path.join(dir, 'src', 'features', 'vector.ts'))) {
-    fs.mkdirSync(dir, { recursive: true });
-    execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${sha}" src package.json | tar -x -C "${dir}"`]);
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  }
+  const { dir, sha } = refTree(REF);
   const mod = (await import(path.join(dir, 'src', 'features', 'vector.ts'))) as { describe: Describe };
   return { describe: mod.describe, sha };
 }
@@ -92,8 +82,6 @@ function scales(all: Float32Array[], blocks: readonly Block[], dim: number): Flo
 
 async function main(): Promise<void> {
   const ref = await reference();
-  const head = git('rev-parse', '--short', 'HEAD');
-  const dirty = git('status', '--porcelain', 'src').length > 0 ? ' + uncommitted changes' : '';
   const signals: { name: string; samples: Float32Array; file?: string }[] = [];
   const plan = planCorpus(CLIPS, 11, styleNames(), KITS, 1);
   for (const c of plan) {
@@ -157,7 +145,7 @@ async function main(): Promise<void> {
       });
     }
   }
-  console.log(`Reference ${ref.sha.slice(0, 10)} (${REF}) against HEAD ${head}${dirty}: ${signals.length} signals ` +
+  console.log(`Reference ${ref.sha.slice(0, 10)} (${REF}) against HEAD ${headLabel()}: ${signals.length} signals ` +
     `(${plan.length} synthesised ${SECONDS} s grooves, ${signals.length - plan.length} real MP3s), ${pairs.length} analyses ` +
     `(catalogue hop, query hop${streamed ? ', streamed analyseFile' : ''}), ${nVectors} vectors.\n`);
   console.log('| block | dims | max abs diff | scale (spread) | max abs diff / scale | where |');
