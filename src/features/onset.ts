@@ -63,7 +63,7 @@ export class CompressionTable {
   /** log1p(γ·exp(d·ln10/10)). */
   at(d: number): number {
     if (!(d >= this.lo && d <= this.hi)) return Math.log1p(this.gamma * Math.exp(d * (Math.LN10 / 10)));
-    const i = Math.floor((d - this.lo) * 32 + 0.5);
+    const i = Math.floor((d - this.lo) / CompressionTable.STEP + 0.5);
     const x = d - (this.lo + i * CompressionTable.STEP);
     const j = 3 * i;
     const c = this.c;
@@ -72,18 +72,7 @@ export class CompressionTable {
 
   /** out[m] = at(x[from + m] − sub[m]) for m < n: one row of a spectrogram, each column against its own level. */
   row(x: Float32Array, from: number, sub: Float64Array, out: Float32Array, n: number): void {
-    const { lo, hi, c } = this;
-    for (let m = 0; m < n; m++) {
-      const d = x[from + m] - sub[m];
-      if (d >= lo && d <= hi) {
-        const i = Math.floor((d - lo) * 32 + 0.5);
-        const y = d - (lo + i * CompressionTable.STEP);
-        const j = 3 * i;
-        out[m] = c[j] + y * (c[j + 1] + y * c[j + 2]);
-      } else {
-        out[m] = this.at(d);
-      }
-    }
+    for (let m = 0; m < n; m++) out[m] = this.at(x[from + m] - sub[m]);
   }
 }
 
@@ -111,6 +100,16 @@ function bandRanges(centresHz: Float32Array, bandsHz: readonly (readonly [number
     count[g] = idx.length;
   });
   return { first, count };
+}
+
+/** bands[g][t] = the mean of row over band g's bins (0 for a band without bins). */
+function bandMeans(row: Float32Array, first: Int32Array, count: Int32Array, bands: Float32Array[], t: number): void {
+  for (let g = 0; g < bands.length; g++) {
+    const n = count[g];
+    let s = 0;
+    for (let m = first[g], e = first[g] + n; m < e; m++) s += row[m];
+    bands[g][t] = n ? s / n : 0;
+  }
 }
 
 /**
@@ -143,12 +142,7 @@ export function onsetEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
       const d = cur[m] - prev[m];
       flux[m] = d > 0 ? d : 0;
     }
-    for (let g = 0; g < nb; g++) {
-      const n = count[g];
-      let s = 0;
-      for (let m = first[g], e = first[g] + n; m < e; m++) s += flux[m];
-      bands[g][t] = n ? s / n : 0;
-    }
+    bandMeans(flux, first, count, bands, t);
     const swap = prev;
     prev = cur;
     cur = swap;
@@ -213,12 +207,7 @@ export function whitenedEnvelopes(spec: MelSpectrogram): OnsetEnvelopes {
       const r = ring[at + m] - recent;
       rise[m] = r > 0 ? r : 0;
     }
-    for (let g = 0; g < nb; g++) {
-      const n = count[g];
-      let s = 0;
-      for (let m = first[g], e = first[g] + n; m < e; m++) s += rise[m];
-      bands[g][t] = n ? s / n : 0;
-    }
+    bandMeans(rise, first, count, bands, t);
   }
   return { bands: [...bands, balancedSum(bands, Math.round(spec.fps))], fps: spec.fps };
 }
