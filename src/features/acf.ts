@@ -94,3 +94,15 @@ export function lagProducts(x: Float32Array, maxLag: number): Float64Array {
   for (let lag = 0; lag <= maxLag; lag++) out[lag] = spec[2 * lag] / size;
   return out;
 }
+
+/**
+ * Largest value of an autocorrelation r within ±radius of the fractional lag x (clipped to the array; 0 when
+ * nothing is in range): a humanised beat smears its peak over a few frames.
+ */
+export function maxNear(r: Float32Array, x: number, radius: number): number {
+  let m = -Infinity;
+  const a = Math.max(0, Math.floor(x - radius));
+  const b = Math.min(r.length - 1, Math.ceil(x + radius));
+  for (let i = a; i <= b; i++) if (r[i] > m) m = r[i];
+  return m === -Infinity ? 0 : m;
+}

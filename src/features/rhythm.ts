@@ -1,3 +1,4 @@
+import { maxNear } from './acf.js';
 import { autocorrelation, highPass } from './onset.js';
 
 /** Tempo code: Gaussian bumps on a log2-BPM axis from TEMPO_MIN to TEMPO_MAX, 1/16 octave apart. */
@@ -72,15 +73,6 @@ export function canonicalPeriod(period: number, fps: number): number {
 export const PATTERN_DIVISIONS = 12;
 export const PATTERN_BEATS = 8;
 export const PATTERN_LAGS = PATTERN_DIVISIONS * PATTERN_BEATS;
-
-/** Largest value of r within ±radius of x (fractional positions, clipped to the array). */
-function maxNear(r: Float32Array, x: number, radius: number): number {
-  let m = -Infinity;
-  const a = Math.max(0, Math.floor(x - radius));
-  const b = Math.min(r.length - 1, Math.ceil(x + radius));
-  for (let i = a; i <= b; i++) if (r[i] > m) m = r[i];
-  return m === -Infinity ? 0 : m;
-}
 
 /**
  * Each envelope's autocorrelation at lags of k/12 beat, k = 1 … 96 (eight beats: the bar of every common

@@ -1,4 +1,4 @@
-import { acfPlan, acfSize } from './acf.js';
+import { acfPlan, acfSize, maxNear } from './acf.js';
 import { dsp, f32 } from './dsp.js';
 import { autocorrelation, highPass } from './onset.js';
 
@@ -95,13 +95,6 @@ function peakNear(r: Float32Array, x: number, radius: number): number | null {
     }
   }
   return best < 0 ? null : parabolicPeak(r, best);
-}
-
-/** Largest value of r within ±radius of x: a humanised beat smears its peak over a few frames. */
-function maxNear(r: Float32Array, x: number, radius: number): number {
-  let m = -Infinity;
-  for (let i = Math.max(0, Math.floor(x - radius)); i <= Math.min(r.length - 1, Math.ceil(x + radius)); i++) m = Math.max(m, r[i]);
-  return m === -Infinity ? 0 : m;
 }
 
 
