@@ -75,18 +75,36 @@ export const PATTERN_BEATS = 8;
 export const PATTERN_LAGS = PATTERN_DIVISIONS * PATTERN_BEATS;
 
 /**
+ * Each envelope's onset autocorrelation (high-passed over a second) to maxLag frames: computed once per span and
+ * read by both the beat-relative and the absolute-lag blocks.
+ */
+export function onsetAutocorrelations(bands: Float32Array[], fps: number, maxLag: number): Float32Array[] {
+  return bands.map((env) => autocorrelation(highPass(env, Math.round(fps)), maxLag));
+}
+
+/** Half the width within which beatAutocorrelation takes each lag's maximum, frames. */
+function beatRadius(period: number): number {
+  return Math.max(1, period / (2 * PATTERN_DIVISIONS));
+}
+
+/** The lags (frames) beatAutocorrelation reads for a beat period, and lagAutocorrelation at a frame rate. */
+export function patternMaxLag(period: number, fps: number): number {
+  const beat = Math.ceil(period * PATTERN_BEATS + beatRadius(period)) + 1;
+  const lag = Math.ceil(LAG_SECONDS[LAG_SECONDS.length - 1] * fps) + 2;
+  return Math.max(beat, lag);
+}
+
+/**
  * Each envelope's autocorrelation at lags of k/12 beat, k = 1 … 96 (eight beats: the bar of every common
  * meter; twelfths hold eighths, triplets and, within the pooling, sixteenths), each the maximum within
  * ±1/24 beat so humanised timing and a slightly wrong tempo still hit the peak. Period: canonicalPeriod's,
  * so the same groove played faster gives the same numbers. (Every 1/24 beat: the same style precision
- * with twice the dimensions; every 1/6: lower.)
+ * with twice the dimensions; every 1/6: lower.) acfs: onsetAutocorrelations to patternMaxLag.
  */
-export function beatAutocorrelation(bands: Float32Array[], period: number, fps: number): Float32Array {
-  const out = new Float32Array(bands.length * PATTERN_LAGS);
-  const radius = Math.max(1, period / (2 * PATTERN_DIVISIONS));
-  const maxLag = Math.ceil(period * PATTERN_BEATS + radius) + 1;
-  bands.forEach((env, b) => {
-    const r = autocorrelation(highPass(env, Math.round(fps)), maxLag);
+export function beatAutocorrelation(acfs: Float32Array[], period: number): Float32Array {
+  const out = new Float32Array(acfs.length * PATTERN_LAGS);
+  const radius = beatRadius(period);
+  acfs.forEach((r, b) => {
     for (let k = 1; k <= PATTERN_LAGS; k++) out[b * PATTERN_LAGS + k - 1] = maxNear(r, (k / PATTERN_DIVISIONS) * period, radius);
   });
   return out;
@@ -152,13 +170,12 @@ export const LAG_SECONDS: readonly number[] = Array.from({ length: 86 }, (_, i) 
  * The low band's and the balanced sum's onset autocorrelation at absolute log-spaced lags (Gruhne et al.):
  * needs no tempo estimate, so an octave error cannot move it; a tempo change shifts it along the axis.
  * Of all envelope pairs these two survive a change of kit best (measured by `groovematch eval`).
+ * acfs: onsetAutocorrelations to patternMaxLag.
  */
-export function lagAutocorrelation(bands: Float32Array[], fps: number): Float32Array {
-  const envs = [bands[0], bands[bands.length - 1]];
-  const out = new Float32Array(envs.length * LAG_SECONDS.length);
-  const maxLag = Math.ceil(LAG_SECONDS[LAG_SECONDS.length - 1] * fps) + 2;
-  envs.forEach((env, b) => {
-    const r = autocorrelation(highPass(env, Math.round(fps)), maxLag);
+export function lagAutocorrelation(acfs: Float32Array[], fps: number): Float32Array {
+  const pair = [acfs[0], acfs[acfs.length - 1]];
+  const out = new Float32Array(pair.length * LAG_SECONDS.length);
+  pair.forEach((r, b) => {
     LAG_SECONDS.forEach((s, j) => {
       out[b * LAG_SECONDS.length + j] = interp(r, s * fps);
     });

@@ -11,6 +11,8 @@ import {
   bpmCode,
   canonicalPeriod,
   lagAutocorrelation,
+  onsetAutocorrelations,
+  patternMaxLag,
   tempoCode,
 } from './rhythm.js';
 import type { Block } from './standardise.js';
@@ -71,12 +73,13 @@ function describeFrames(env: Onsets, timbre: Float32Array, tempoOpts?: { priorBp
   const tempo = estimateTempo(env.tempo.bands, env.tempo.fps, tempoOpts);
   const { bands, fps } = env.pattern;
   const beat = canonicalPeriod(tempo.period, fps);
+  const acfs = onsetAutocorrelations(bands, fps, patternMaxLag(beat, fps));
   const parts = [
     tempoCode(tempo.bpm),
     bpmCode(tempo.bpm),
-    beatAutocorrelation(bands, beat, fps),
+    beatAutocorrelation(acfs, beat),
     barPattern(bands, beat),
-    lagAutocorrelation(bands, fps),
+    lagAutocorrelation(acfs, fps),
     timbre,
   ];
   const vector = new Float32Array(VECTOR_LENGTH);
