@@ -213,9 +213,8 @@ function leafSearch(file: string, dim: number, items: number): { search: Search;
     const order: number[] = [];
     for (let i = 0; i < items; i++) {
       if (!leaf[i]) continue;
-      const pp = qq !== 0 ? qq : dotF32(q, q);
       const nn = norms[i] !== 0 ? norms[i] : dotF32(new Float32Array(raw, i * s + 12, dim), new Float32Array(raw, i * s + 12, dim));
-      const ppqq = Math.fround(pp * nn);
+      const ppqq = Math.fround(qq * nn);
       dist[i] = ppqq > 0 ? Math.fround(2.0 - (2.0 * pq[i]) / Math.fround(Math.sqrt(ppqq))) : 2;
       order.push(i);
     }

@@ -236,17 +236,9 @@ export class Catalog {
     );
   }
 
-  /** segmentByAnnId without the vector (a 6 KB BLOB, two thirds of the lookup's time), for candidates that may not need it. */
-  segmentInfoByAnnId(annId: number): Omit<SegmentRow, 'vector'> | undefined {
-    return this.cached(
-      `SELECT s.id, s.track_id, s.start_s, s.end_s, s.tempo, s.ann_id, t.title, t.path
-       FROM segments s JOIN tracks t ON t.id = s.track_id WHERE s.ann_id = ?`,
-    ).get(annId) as Omit<SegmentRow, 'vector'> | undefined;
-  }
-
   /**
-   * segmentInfoByAnnId for many numbers in one statement, keyed by number (missing ones left out): an
-   * upload's windows ask for some 400 candidates, and one statement each was a fifth of the recommendation.
+   * Segments by index number, without their vectors (3.5 KB BLOBs, most of a lookup's time), keyed by number
+   * (missing ones left out), in one statement: an upload's windows ask for hundreds of candidates at once.
    */
   segmentInfosByAnnIds(annIds: readonly number[]): Map<number, Omit<SegmentRow, 'vector'>> {
     const out = new Map<number, Omit<SegmentRow, 'vector'>>();

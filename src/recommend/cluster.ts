@@ -1,5 +1,5 @@
-// The synthesiser's seeded PRNG, so the same matches always get the same cluster numbers.
 import { dsp, f32, f64, release, reuseOrAllocate, type DspKernels } from '../features/dsp.js';
+// The synthesiser's seeded PRNG, so the same matches always get the same cluster numbers.
 import { mulberry32 } from '../synth/random.js';
 
 function dist2(a: Float32Array, b: Float32Array): number {
@@ -9,37 +9,6 @@ function dist2(a: Float32Array, b: Float32Array): number {
     s += d * d;
   }
   return s;
-}
-
-/**
- * dist2(v, centres[j]) for every j into out: three centres per pass over the dimensions, each sum in the same order
- * as dist2's, so the same numbers with a third of the passes (a sum's additions wait on each other; three
- * independent sums do not).
- */
-function distances(v: Float32Array, centres: Float32Array[], out: Float64Array): void {
-  const n = v.length;
-  let j = 0;
-  for (; j + 3 <= centres.length; j += 3) {
-    const a = centres[j];
-    const b = centres[j + 1];
-    const c = centres[j + 2];
-    let sa = 0;
-    let sb = 0;
-    let sc = 0;
-    for (let i = 0; i < n; i++) {
-      const x = v[i];
-      const da = x - a[i];
-      const db = x - b[i];
-      const dc = x - c[i];
-      sa += da * da;
-      sb += db * db;
-      sc += dc * dc;
-    }
-    out[j] = sa;
-    out[j + 1] = sb;
-    out[j + 2] = sc;
-  }
-  for (; j < centres.length; j++) out[j] = dist2(v, centres[j]);
 }
 
 /**
@@ -138,7 +107,7 @@ function lloyd(vectors: Float32Array[], k: number, iterations: number, rand: () 
       let best = 0;
       let bd = Infinity;
       if (kd) dist.set(all.subarray(i * centres.length, (i + 1) * centres.length));
-      else distances(vectors[i], centres, dist);
+      else for (let j = 0; j < centres.length; j++) dist[j] = dist2(vectors[i], centres[j]);
       for (let j = 0; j < centres.length; j++) {
         if (dist[j] < bd) {
           bd = dist[j];
