@@ -15,7 +15,6 @@ const native = nativeMp3Status();
 const SKIP = `skipped: the groovematch-mpg123 addon is not installed (${native.reason}); apt-get install libmpg123-dev, then npm ci`;
 const RATE = 44100;
 
-const using = withMp3Decoder;
 
 const tone = (freq: number, seconds: number, amp = 0.5) =>
   Float32Array.from({ length: Math.round(RATE * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / RATE));
@@ -128,16 +127,16 @@ describe.each(PATHS)('MP3 through the %s decoder', (decoder, available) => {
       const x = tone(freq, 1);
       const b = mp3([x, x]);
       // The encoder keeps every one of these tones; otherwise the check below would prove nothing.
-      const encoded = db(rms((await using('wasm', () => decodeMono(b))).mono) / rms(x));
+      const encoded = db(rms((await withMp3Decoder('wasm', () => decodeMono(b))).mono) / rms(x));
       expect(Math.abs(encoded)).toBeLessThan(0.5);
-      const out = db(rms((await using(decoder, () => decodeBytes(b))).samples) / rms(x));
+      const out = db(rms((await withMp3Decoder(decoder, () => decodeBytes(b))).samples) / rms(x));
       if (wanted < 0) expect(out).toBeLessThan(wanted);
       else expect(Math.abs(out)).toBeLessThan(1);
     }
   });
 
   test(`cuts the LAME tag's delay and padding: exact length, in time with the input${label}`, async () => {
-    const d = await using(decoder, () => decodeBytes(tagged));
+    const d = await withMp3Decoder(decoder, () => decodeBytes(tagged));
     expect(d.samples.length).toBe((SECONDS * RATE) / 2);
     expect(d.source).toMatchObject({ format: 'mp3', sampleRate: RATE, channels: 2, duration_s: SECONDS });
     const a = alignment(reference, d.samples);
@@ -145,18 +144,18 @@ describe.each(PATHS)('MP3 through the %s decoder', (decoder, available) => {
     // Native: half a sample late when delay + 529 is odd (its 2:1 synthesis has no odd phase).
     expect(Math.abs(a.lag)).toBeLessThan(0.6);
     // Without the tag nothing is trimmed: both keep the 1105-sample encoder and decoder delay.
-    const untrimmed = await using(decoder, () => decodeBytes(plain));
+    const untrimmed = await withMp3Decoder(decoder, () => decodeBytes(plain));
     expect(untrimmed.samples.length).toBe((frameOffsets(plain).length * 1152) / 2);
   });
 
   test(`streams into a sink and stops decoding at maxSeconds${label}`, async () => {
-    const whole = await using(decoder, () => decodeBytes(tagged));
+    const whole = await withMp3Decoder(decoder, () => decodeBytes(tagged));
     const chunks: Float32Array[] = [];
-    const streamed = await using(decoder, () => decodeStream(tagged, {}, (c) => chunks.push(c)));
+    const streamed = await withMp3Decoder(decoder, () => decodeStream(tagged, {}, (c) => chunks.push(c)));
     expect(streamed.duration_s).toBe(whole.duration_s);
     expect(Float32Array.from(chunks.flatMap((c) => Array.from(c)))).toEqual(whole.samples);
     const long = withLameTag(mp3(groove(8)), 8 * RATE);
-    const capped = await using(decoder, () => decodeBytes(long, { maxSeconds: 2 }));
+    const capped = await withMp3Decoder(decoder, () => decodeBytes(long, { maxSeconds: 2 }));
     expect(capped.samples.length).toBe(2 * TARGET_RATE);
     // One 64 KB slice is 2.7 s of 192 kbit/s: decoding stops after the first, long before the 8 s end.
     expect(capped.source.duration_s).toBeGreaterThanOrEqual(2);
@@ -169,13 +168,13 @@ describe.each(PATHS)('MP3 through the %s decoder', (decoder, available) => {
       const b = tagged.slice(0, Math.floor(r() * tagged.length));
       for (let j = 0; j < 20; j++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
       try {
-        const d = await using(decoder, () => decodeBytes(b));
+        const d = await withMp3Decoder(decoder, () => decodeBytes(b));
         expect(d.samples.every(Number.isFinite)).toBe(true);
       } catch (e) {
         expect(e).toBeInstanceOf(AudioError);
       }
     }
-    const e = await using(decoder, () => decodeBytes(tagged.subarray(0, 6000))).catch((x: unknown) => x);
+    const e = await withMp3Decoder(decoder, () => decodeBytes(tagged.subarray(0, 6000))).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AudioError);
     expect((e as AudioError).message).toMatch(/^Audio is 0\.\d s long; at least 1 s is needed\.$/);
   });
@@ -186,13 +185,13 @@ describe.skipIf(!native.available)(`native and WASM decoders agree${native.avail
     // Native's 2:1 synthesis only has even 44.1 kHz positions: with the tag's odd cut (576 + 529) it
     // runs one 44.1 kHz sample late, without a tag (nothing cut) it is on time.
     for (const [b, late] of [[plain, 0], [tagged, 1]] as const) {
-      const w = (await using('wasm', () => decodeBytes(b))).samples;
-      const n = (await using('native', () => decodeBytes(b))).samples;
+      const w = (await withMp3Decoder('wasm', () => decodeBytes(b))).samples;
+      const n = (await withMp3Decoder('native', () => decodeBytes(b))).samples;
       expect(n.length).toBe(w.length);
       const a = alignment(w, n);
       expect(a.atZero).toBeGreaterThan(0.99);
       expect(Math.abs(a.lag - late / 2)).toBeLessThan(0.1);
-      const full = (await using('wasm', () => decodeMono(b))).mono;
+      const full = (await withMp3Decoder('wasm', () => decodeMono(b))).mono;
       const moved = new Float32Array(full.length);
       moved.set(full.subarray(0, full.length - late), late);
       const wLate = resample(moved, RATE, TARGET_RATE);
@@ -205,7 +204,7 @@ describe.skipIf(!native.available)(`native and WASM decoders agree${native.avail
   it('give the same outcome for damaged data', async () => {
     const r = rng(5);
     const outcome = (d: Mp3Decoder, b: Uint8Array) =>
-      using(d, () => decodeBytes(b)).then(
+      withMp3Decoder(d, () => decodeBytes(b)).then(
         (x) => `ok ${Math.round(x.duration_s)}`,
         (e: unknown) => (e instanceof AudioError ? e.code : String(e)),
       );
@@ -247,10 +246,10 @@ describe('choosing the MP3 decoder', () => {
   });
 
   it('GROOVEMATCH_DECODER forces a path, and a wrong value is an error', async () => {
-    expect(await using('wasm', async () => mp3Decoder())).toBe('wasm');
-    expect(await using('auto' as Mp3Decoder, async () => mp3Decoder())).toBe(native.available ? 'native' : 'wasm');
-    await expect(using('fast' as Mp3Decoder, () => decodeBytes(plain))).rejects.toThrow(RangeError);
-    if (native.available) expect(await using('native', async () => mp3Decoder())).toBe('native');
-    else await expect(using('native', () => decodeBytes(plain))).rejects.toThrow(/not installed/);
+    expect(await withMp3Decoder('wasm', async () => mp3Decoder())).toBe('wasm');
+    expect(await withMp3Decoder('auto' as Mp3Decoder, async () => mp3Decoder())).toBe(native.available ? 'native' : 'wasm');
+    await expect(withMp3Decoder('fast' as Mp3Decoder, () => decodeBytes(plain))).rejects.toThrow(RangeError);
+    if (native.available) expect(await withMp3Decoder('native', async () => mp3Decoder())).toBe('native');
+    else await expect(withMp3Decoder('native', () => decodeBytes(plain))).rejects.toThrow(/not installed/);
   });
 });
