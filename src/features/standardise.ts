@@ -30,20 +30,18 @@ export function computeStats(vectors: Iterable<Float32Array>, dim: number, block
   }
   const mean = new Float32Array(dim);
   const std = new Float32Array(dim);
+  const variance = new Float64Array(dim);
   for (let i = 0; i < dim; i++) {
     const m = n > 0 ? sum[i] / n : 0;
-    const variance = n > 1 ? Math.max(0, sq[i] / n - m * m) : 0;
+    variance[i] = n > 1 ? Math.max(0, sq[i] / n - m * m) : 0;
     mean[i] = m;
     // A constant dimension carries no information; a unit std keeps it at zero rather than dividing by 0.
-    std[i] = variance > 1e-12 ? Math.sqrt(variance) : 1;
+    std[i] = variance[i] > 1e-12 ? Math.sqrt(variance[i]) : 1;
   }
   for (const b of blocks) {
     if (!b.pooled) continue;
     let v = 0;
-    for (let i = b.start; i < b.start + b.length; i++) {
-      const m = n > 0 ? sum[i] / n : 0;
-      v += n > 1 ? Math.max(0, sq[i] / n - m * m) : 0;
-    }
+    for (let i = b.start; i < b.start + b.length; i++) v += variance[i];
     const pooled = Math.sqrt(v / b.length);
     for (let i = b.start; i < b.start + b.length; i++) std[i] = pooled > 1e-6 ? pooled : 1;
   }

@@ -47,7 +47,6 @@ function dctPlan(k: DspKernels, nIn: number, nOut: number): DctPlan {
 /** MFCCs of every frame, frames × nCoeffs row-major, from the dB mel spectrogram. */
 export function mfcc(spec: MelSpectrogram, nCoeffs = N_MFCC): Float32Array {
   const { db, frames, nMels } = spec;
-  const m = dctMatrix(nMels, nCoeffs);
   const out = new Float32Array(frames * nCoeffs);
   const k = nCoeffs % 2 === 0 ? dsp() : null;
   if (k) {
@@ -61,6 +60,7 @@ export function mfcc(spec: MelSpectrogram, nCoeffs = N_MFCC): Float32Array {
     }
     return out;
   }
+  const m = dctMatrix(nMels, nCoeffs);
   for (let t = 0; t < frames; t++) {
     const row = t * nMels;
     for (let k = 0; k < nCoeffs; k++) {
