@@ -30,8 +30,9 @@ export function tempoCode(bpm: number): Float32Array {
 /**
  * Harmonics of the tempo circle (cycles per octave) drawn from the spectrum of a Gaussian kernel 0.3 % wide:
  * the mean of cos(2π·h·Δ) over them approximates that kernel of the octave-folded BPM difference Δ (0.64 at
- * 0.3 % apart, 0.03 at 1 %), in 64 numbers where a bump code this sharp needs ~280. Of 3,000 seeded draws of
- * 32 harmonics, this one has the smallest side lobes beyond 1 % (|k| ≤ 0.23).
+ * 0.3 % apart, 0.03 at 1 %), in 64 numbers where a bump code this sharp needs ~280. The set was picked from
+ * seeded random draws for small side lobes beyond 1 % (a one-off search, not kept; test/features.test.ts
+ * checks them below 0.25 from 122 to 236 BPM against 120).
  */
 const HARMONICS: readonly number[] = [
   1, 2, 4, 6, 7, 8, 8, 9, 9, 13, 14, 16, 18, 21, 25, 26, 27, 28, 29, 30, 32, 37, 41, 45, 46, 49, 51, 54, 55, 56, 57, 62,
