@@ -53,16 +53,13 @@ export class PowerSpectrum {
 
   /** |X[k]|² for k = 0 … size/2 of the frame in input(), into out. */
   power(out: Float64Array): void {
-    wasm._pffft_transform_ordered(this.setup, this.inPtr, this.outPtr, this.workPtr, FORWARD);
-    const h = wasm.HEAPF32;
-    const o = this.outPtr >> 2;
+    const h = this.transform();
     const half = this.size / 2;
-    // Ordered real layout: [X0, X(N/2), re1, im1, re2, im2, …].
-    out[0] = h[o] * h[o];
-    out[half] = h[o + 1] * h[o + 1];
+    out[0] = h[0] * h[0];
+    out[half] = h[1] * h[1];
     for (let k = 1; k < half; k++) {
-      const re = h[o + 2 * k];
-      const im = h[o + 2 * k + 1];
+      const re = h[2 * k];
+      const im = h[2 * k + 1];
       out[k] = re * re + im * im;
     }
   }
