@@ -2,7 +2,7 @@ import { describe as suite, expect, it } from 'vitest';
 import { melSpectrogram } from '../src/features/frames.js';
 import { hzToMel, melToHz } from '../src/features/mel.js';
 import { autocorrelation, onsetEnvelopes, whitenedEnvelopes } from '../src/features/onset.js';
-import { bpmCode, canonicalPeriod, tempoCode } from '../src/features/rhythm.js';
+import { barLength, barPattern, bpmCode, canonicalPeriod, tempoCode } from '../src/features/rhythm.js';
 import { computeStats, finalVector } from '../src/features/standardise.js';
 import { estimateTempo } from '../src/features/tempo.js';
 import { BLOCKS, VECTOR_LENGTH, describe, segmentStarts } from '../src/features/vector.js';
@@ -185,6 +185,34 @@ suite('descriptors', () => {
     expect(cosine(a, b)).toBeGreaterThan(cosine(a, c));
     expect(cosine(a, b)).toBeGreaterThan(0.9);
     expect(cosine(a, c)).toBeLessThan(cosine(a, b) - 0.1);
+  });
+
+  it('the bar block ignores where the cycle starts but not where the snare sits against the kick', () => {
+    // Two bands, impulse trains over a 4-beat cycle of 40 frames per beat: kick on 1 and 3, snare on 2 and 4.
+    const period = 40;
+    const n = 40 * period;
+    const bands = (start: number, snareAt: number) => {
+      const kick = new Float32Array(n);
+      const snare = new Float32Array(n);
+      // Every frame t with (t − start) a multiple of two beats: whole cycles, whatever the start.
+      for (let t = 0; t < n; t++) {
+        if ((((t - start) % (2 * period)) + 2 * period) % (2 * period) === 0) kick[t] = 1;
+        if ((((t - start - snareAt) % (2 * period)) + 2 * period) % (2 * period) === 0) snare[t] = 1;
+      }
+      return [kick, snare];
+    };
+    const base = barPattern(bands(0, period), period);
+    expect(base.length).toBe(barLength(2));
+    const shifted = barPattern(bands(period, period), period);
+    const dragged = barPattern(bands(0, period / 2), period);
+    let dShift = 0;
+    let dDrag = 0;
+    for (let i = 0; i < base.length; i++) {
+      dShift = Math.max(dShift, Math.abs(base[i] - shifted[i]));
+      dDrag = Math.max(dDrag, Math.abs(base[i] - dragged[i]));
+    }
+    expect(dShift).toBeLessThan(1e-6);
+    expect(dDrag).toBeGreaterThan(0.5);
   });
 
   it('describe gives a finite vector of the declared length and segment windows of 10 s every 5 s', () => {

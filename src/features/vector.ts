@@ -1,11 +1,11 @@
 import { melSpectrogram, type MelSpectrogram } from './frames.js';
 import { PATTERN_BANDS_HZ, onsetEnvelopes, sliceEnvelopes, whitenedEnvelopes, type OnsetEnvelopes } from './onset.js';
 import {
-  BAR_STEPS,
   BPM_DIMS,
   LAG_SECONDS,
   PATTERN_LAGS,
   TEMPO_BINS,
+  barLength,
   barPattern,
   beatAutocorrelation,
   bpmCode,
@@ -21,7 +21,7 @@ import { N_MFCC, coefficientStats, mfcc } from './timbre.js';
 import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
-export const FEATURE_VERSION = 'gm7';
+export const FEATURE_VERSION = 'gm8';
 
 export const SEGMENT_WINDOW_S = 10;
 export const SEGMENT_HOP_S = 5;
@@ -47,7 +47,7 @@ export const BLOCKS: readonly Block[] = layout([
   ['tempo', TEMPO_BINS, true],
   ['bpm', BPM_DIMS, true],
   ['pattern', N_ENVELOPES * PATTERN_LAGS, true],
-  ['bar', N_ENVELOPES * BAR_STEPS, true],
+  ['bar', barLength(N_ENVELOPES), true],
   ['lag', 2 * LAG_SECONDS.length, true],
   ['timbre', 2 * N_MFCC, false],
 ]);
@@ -61,7 +61,7 @@ export const SEGMENT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.05, pattern: 
 export const VECTOR_LENGTH = BLOCKS.reduce((n, b) => n + b.length, 0);
 
 /** Rhythm first: what the indexes are built with (the `rhythm` mode). Chosen by `groovematch eval`. */
-export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.05, pattern: 0.8, bar: 0.1, lag: 0, timbre: 0 };
+export const DEFAULT_WEIGHTS: BlockWeights = { tempo: 0.05, bpm: 0.08, pattern: 0.57, bar: 0.3, lag: 0, timbre: 0 };
 
 /** The two onset views of a span: envelopes for the tempo estimate and kit-robust ones for the patterns. */
 interface Onsets {

@@ -7,9 +7,9 @@ import { BLOCKS, DEFAULT_WEIGHTS } from '../features/vector.js';
  */
 export const MODES: Record<string, BlockWeights> = {
   rhythm: DEFAULT_WEIGHTS,
-  pattern: { tempo: 0, bpm: 0, pattern: 0.9, bar: 0.1, lag: 0, timbre: 0 },
+  pattern: { tempo: 0, bpm: 0, pattern: 0.7, bar: 0.3, lag: 0, timbre: 0 },
   timbre: { tempo: 0, bpm: 0, pattern: 0, bar: 0, lag: 0, timbre: 1 },
-  blend: { tempo: 0.05, bpm: 0.05, pattern: 0.5, bar: 0.1, lag: 0, timbre: 0.3 },
+  blend: { tempo: 0.05, bpm: 0.08, pattern: 0.37, bar: 0.2, lag: 0, timbre: 0.3 },
 };
 
 export const DEFAULT_MODE = 'rhythm';
