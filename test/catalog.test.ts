@@ -18,6 +18,8 @@ import { LOCK_FILE, LockError } from '../src/catalog/lock.js';
 import { progressReporter } from '../src/catalog/progress.js';
 import { isUnder, scanAudio } from '../src/catalog/scan.js';
 import { Catalog, META, SCHEMA_VERSION, blobToVector, vectorToBlob } from '../src/catalog/store.js';
+import { DEMO_AUDIO_DIR } from '../src/commands/demo.js';
+import { demoBuildReason } from '../src/commands/serve.js';
 import { encodeWav } from '../src/synth/wav.js';
 import { gaussian, rng } from './helpers/random.js';
 
@@ -64,6 +66,31 @@ const noTags = { title: 'T', artist: null, album: null, tags: [] as string[] };
 function bits(v: Float32Array): number[] {
   return Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
 }
+
+describe('npm start after an upgrade', () => {
+  const stored = (version: string, paths: string[]) => {
+    const c = Catalog.open(dir);
+    paths.forEach((p, i) => c.putTrack(fileInfo(p, String(i).repeat(64)), noTags, { ...analysis(rng(i + 1), 1), feature_version: version }));
+    c.setMeta(META.featureVersion, version);
+    c.close();
+  };
+  const demo = (name: string) => path.join(dir, DEMO_AUDIO_DIR, name);
+
+  it('builds the demo into an empty data dir and leaves a current catalogue alone', () => {
+    expect(demoBuildReason(dir)).toMatch(/No catalogue/);
+    stored(FEATURE_VERSION, [demo('a.mp3')]);
+    expect(demoBuildReason(dir)).toBeNull();
+  });
+
+  it('rebuilds a demo catalogue of an older feature version, never one holding other music', () => {
+    stored('gm0', [demo('a.mp3'), demo('b.mp3')]);
+    expect(demoBuildReason(dir)).toMatch(/demo catalogue .* gm0/);
+    const c = Catalog.open(dir);
+    c.putTrack(fileInfo('/music/mine.flac', 'f'.repeat(64)), noTags, { ...analysis(rng(9), 1), feature_version: 'gm0' });
+    c.close();
+    expect(demoBuildReason(dir)).toBeNull();
+  });
+});
 
 describe('blob helpers', () => {
   it('copy only the view, whatever its byteOffset', () => {

@@ -6,14 +6,24 @@ import { createServingRecommender } from '../recommend/reload.js';
 import { createApp, DEFAULT_UPLOADS_PER_MINUTE } from '../web/app.js';
 import { createLogger } from '../web/logger.js';
 import { DATA_OPTION, dataDir, intOption, type Command, type Values } from './common.js';
-import { buildDemo } from './demo.js';
+import { FEATURE_VERSION } from '../features/vector.js';
+import { DEMO_AUDIO_DIR, buildDemo } from './demo.js';
 
-/** True when the data dir holds a catalogue with at least one track. */
-function hasCatalog(dir: string): boolean {
-  if (!fs.existsSync(path.join(dir, CATALOG_FILE))) return false;
+/**
+ * Whether --demo-if-empty must (re)build the demo: no catalogue yet, or a demo catalogue (every track under
+ * demo-audio/) from an older feature version, which would otherwise stop `npm start` after an upgrade.
+ * A catalogue with any other track is never rebuilt behind its owner's back.
+ */
+export function demoBuildReason(dir: string): string | null {
+  if (!fs.existsSync(path.join(dir, CATALOG_FILE))) return `No catalogue in ${dir}`;
   const cat = Catalog.open(dir, { readonly: true });
   try {
-    return cat.info().tracks > 0 && cat.info().feature_version !== null;
+    const info = cat.info();
+    if (info.tracks === 0 || info.feature_version === null) return `No catalogue in ${dir}`;
+    if (info.feature_version === FEATURE_VERSION) return null;
+    const demoAudio = path.resolve(dir, DEMO_AUDIO_DIR) + path.sep;
+    const onlyDemo = cat.trackFiles().every((f) => path.resolve(f.path).startsWith(demoAudio));
+    return onlyDemo ? `The demo catalogue in ${dir} has features ${info.feature_version}, this groovematch ${FEATURE_VERSION}` : null;
   } finally {
     cat.close();
   }
@@ -61,8 +71,9 @@ export const serveCommand: Command = {
     const heapMb = setting(v, 'worker-heap-mb', 'WORKER_HEAP_MB', 512, 64, 65536);
     const watchS = setting(v, 'reload-interval', 'RELOAD_INTERVAL_S', 5, 0, 3600);
     const logger = createLogger();
-    if (v['demo-if-empty'] && !hasCatalog(dir)) {
-      process.stderr.write(`No catalogue in ${dir}: synthesising the demo catalogue first (once).\n`);
+    const reason = v['demo-if-empty'] ? demoBuildReason(dir) : null;
+    if (reason) {
+      process.stderr.write(`${reason}: building the demo catalogue first (once).\n`);
       await buildDemo(dir, { workers });
     }
     // Throws CatalogError for a missing, foreign or damaged catalogue: the CLI prints it and exits 1.
