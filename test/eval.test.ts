@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chanceLevel, identity, oneNnAccuracy, precisionAtK, rankByCosine, tempoAccuracy } from '../src/eval/metrics.js';
+import { ALT_VIEW_PENALTY } from '../src/recommend/similarity.js';
 
 describe('eval metrics', () => {
   it('precision, 1-NN and chance on a case worked by hand', () => {
@@ -29,5 +30,17 @@ describe('eval metrics', () => {
   it('ranking by cosine leaves the query item out and orders by angle', () => {
     const items = [Float32Array.of(1, 0), Float32Array.of(0, 1), Float32Array.of(1, 1), Float32Array.of(-1, 0)];
     expect(rankByCosine(Float32Array.of(1, 0.1), items, 0)).toEqual([2, 1, 3]);
+  });
+
+  it('a second reading lifts an item only when it beats the first by more than the penalty', () => {
+    const q = Float32Array.of(1, 0);
+    const alt = Float32Array.of(0, 1);
+    const unit = (c: number) => Float32Array.of(c, Math.sqrt(1 - c * c));
+    // Item 1 matches the second reading exactly: it scores 1 − ALT_VIEW_PENALTY (0.85).
+    const below = [unit(1 - ALT_VIEW_PENALTY - 0.05), Float32Array.of(0, 1)];
+    const above = [unit(1 - ALT_VIEW_PENALTY + 0.05), Float32Array.of(0, 1)];
+    expect(rankByCosine(q, below)).toEqual([0, 1]);
+    expect(rankByCosine(q, below, -1, alt)).toEqual([1, 0]);
+    expect(rankByCosine(q, above, -1, alt)).toEqual([0, 1]);
   });
 });

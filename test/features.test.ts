@@ -187,6 +187,21 @@ suite('descriptors', () => {
     expect(cosine(a, c)).toBeLessThan(cosine(a, b) - 0.1);
   });
 
+  it('a slow canonical reading also reads the beat at double tempo, which lines a half-time reading up with the groove played a little slower', () => {
+    const groove = (bpm: number) =>
+      describe(renderGroove({ style: 'rock', bpm, kit: 'acoustic', seconds: 16, seed: 3, sampleRate: SR, humanise: { timingMs: 0, velocity: 0 }, fills: false }).samples, SR);
+    const fast = groove(170); // canonical 85: the half-time reading
+    const slower = groove(150); // canonical 150
+    expect(fast.alt_vector).toBeDefined();
+    expect(slower.alt_vector).toBeUndefined();
+    const block = BLOCKS.find((b) => b.name === 'pattern')!;
+    const slice = (v: Float32Array) => v.slice(block.start, block.start + block.length);
+    const own = cosine(slice(fast.vector), slice(slower.vector));
+    const other = cosine(slice(fast.alt_vector!), slice(slower.vector));
+    expect(other).toBeGreaterThan(own + 0.1);
+    expect(other).toBeGreaterThan(0.9);
+  });
+
   it('the bar block ignores where the cycle starts but not where the snare sits against the kick', () => {
     // Two bands, impulse trains over a 4-beat cycle of 40 frames per beat: kick on 1 and 3, snare on 2 and 4.
     const period = 40;

@@ -1,6 +1,10 @@
+import { bestOfReadings } from '../recommend/similarity.js';
+
 /**
  * Retrieval and tempo metrics, defined as in the project's shared notes so figures compare across runs:
- * similarity is cosine over final vectors and a query's own item is always left out.
+ * similarity is cosine over final vectors and a query's own item is always left out. A query with an
+ * other-octave reading is ranked as the product ranks it: by the better of its two cosines, the second less
+ * ALT_VIEW_PENALTY.
  */
 
 /** Share of each query's 10 nearest items with the query's label, averaged over queries. */
@@ -62,19 +66,21 @@ export function tempoAccuracy(estimates: number[], truth: number[], tolerance = 
   return { acc1: a1 / n, acc2: a2 / n };
 }
 
-/** Indices of all rows sorted by descending cosine to the query, leaving out `skip`. */
-export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1): number[] {
-  const qn = Math.hypot(...query) || 1;
-  const scores = items.map((v, i) => {
-    if (i === skip) return -Infinity;
+/** Indices of all rows sorted by descending cosine to the query (or its better reading), leaving out `skip`. */
+export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, alt?: Float32Array): number[] {
+  const cosine = (q: Float32Array, v: Float32Array) => {
     let d = 0;
     let n = 0;
+    let m = 0;
     for (let j = 0; j < v.length; j++) {
-      d += query[j] * v[j];
+      d += q[j] * v[j];
       n += v[j] * v[j];
+      m += q[j] * q[j];
     }
-    return d / (qn * (Math.sqrt(n) || 1));
-  });
+    return d / ((Math.sqrt(m) || 1) * (Math.sqrt(n) || 1));
+  };
+  // As the product ranks an upload: the better of its two readings (src/recommend/similarity.ts).
+  const scores = items.map((v, i) => (i === skip ? -Infinity : bestOfReadings(cosine(query, v), alt && cosine(alt, v))));
   return Array.from(scores.keys())
     .filter((i) => i !== skip)
     .sort((a, b) => scores[b] - scores[a] || a - b);

@@ -5,6 +5,7 @@ import type { Analysis, BlockWeights } from '../features/types.js';
 import { BLOCKS, FEATURE_VERSION } from '../features/vector.js';
 import { MODES } from '../recommend/modes.js';
 import type { LabelRow } from './labels.js';
+import { ALT_VIEW_PENALTY } from '../recommend/similarity.js';
 import { chanceLevel, identity, oneNnAccuracy, precisionAtK, rankByCosine, tempoAccuracy } from './metrics.js';
 
 export interface Scores {
@@ -48,8 +49,15 @@ export async function analyseAll(rows: LabelRow[], workers: number, onProgress?:
 }
 
 /** Style precision, 1-NN and cross-kit identity of queries against the catalogue for one descriptor. */
-export function score(name: string, cat: Float32Array[], qs: Float32Array[], catRows: LabelRow[], qRows: LabelRow[]): Scores {
-  const rankings = qs.map((q) => rankByCosine(q, cat));
+export function score(
+  name: string,
+  cat: Float32Array[],
+  qs: Float32Array[],
+  catRows: LabelRow[],
+  qRows: LabelRow[],
+  qsAlt: (Float32Array | undefined)[] = [],
+): Scores {
+  const rankings = qs.map((q, i) => rankByCosine(q, cat, -1, qsAlt[i]));
   const catStyles = catRows.map((r) => r.style);
   const qStyles = qRows.map((r) => r.style);
   const byPattern = new Map(catRows.map((r, i) => [r.pattern_id, i]));
@@ -68,8 +76,9 @@ export function score(name: string, cat: Float32Array[], qs: Float32Array[], cat
 /** Our descriptor under given block weights, standardised with the catalogue's statistics. */
 export function scoreWeights(name: string, cat: Analysed, qs: Analysed, weights: BlockWeights): Scores {
   const stats = computeStats(cat.analyses.map((a) => a.vector), cat.analyses[0].vector.length, BLOCKS);
-  const f = (a: Analysis) => finalVector(a.vector, stats, BLOCKS, weights);
-  return score(name, cat.analyses.map(f), qs.analyses.map(f), cat.rows, qs.rows);
+  const f = (v: Float32Array) => finalVector(v, stats, BLOCKS, weights);
+  const alt = (a: Analysis) => (a.alt_vector ? f(a.alt_vector) : undefined);
+  return score(name, cat.analyses.map((a) => f(a.vector)), qs.analyses.map((a) => f(a.vector)), cat.rows, qs.rows, qs.analyses.map(alt));
 }
 
 export interface EvalReport {
@@ -129,7 +138,7 @@ export function formatReport(r: EvalReport, meta: { corpus: string; seconds: num
     `## groovematch eval`,
     '',
     `- corpus: ${meta.corpus}`,
-    `- feature version: ${FEATURE_VERSION}; similarity: cosine over final vectors, exact search`,
+    `- feature version: ${FEATURE_VERSION}; similarity: cosine over final vectors (a query with an other-octave reading: the better one, less ${ALT_VIEW_PENALTY}), exact search`,
     `- time: ${meta.seconds.toFixed(1)} s on ${availableParallelism()} cores, ${new Date().toISOString()}`,
     '',
     '### Retrieval (queries on kits never seen by the catalogue)',

@@ -8,6 +8,11 @@ export interface Analysis {
   tempo_confidence: number;
   /** Whole-track descriptor, length = VECTOR_LENGTH of src/features/vector.ts. */
   vector: Float32Array;
+  /**
+   * The whole-track descriptor with its beat-relative blocks read at double the canonical tempo, when that
+   * tempo is below ALT_VIEW_BELOW_BPM; an upload is matched by the better of its two readings. Not stored.
+   */
+  alt_vector?: Float32Array;
   segments: SegmentAnalysis[];
   /** The origin's MFCC-mean descriptor, only when asked for (evaluation). */
   baseline?: Float32Array;

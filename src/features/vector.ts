@@ -9,6 +9,7 @@ import {
   barPattern,
   beatAutocorrelation,
   bpmCode,
+  CANONICAL_MIN_BPM,
   canonicalPeriod,
   lagAutocorrelation,
   onsetAutocorrelations,
@@ -69,26 +70,36 @@ interface Onsets {
   pattern: OnsetEnvelopes;
 }
 
-function describeFrames(env: Onsets, timbre: Float32Array, tempoOpts?: { priorBpm: number; priorOctaves: number }) {
-  const tempo = estimateTempo(env.tempo.bands, env.tempo.fps, tempoOpts);
-  const { bands, fps } = env.pattern;
-  const beat = canonicalPeriod(tempo.period, fps);
-  const acfs = onsetAutocorrelations(bands, fps, patternMaxLag(beat, fps));
-  const parts = [
-    tempoCode(tempo.bpm),
-    bpmCode(tempo.bpm),
-    beatAutocorrelation(acfs, beat),
-    barPattern(bands, beat),
-    lagAutocorrelation(acfs, fps),
-    timbre,
-  ];
+/**
+ * Below this canonical tempo a whole track also gets a reading of its beat-relative blocks at double the
+ * tempo (alt_vector): the canonical octave puts a 170 BPM groove read at half time (85) and the same groove
+ * at 150 an octave apart, and the second reading lines them up again. Half an octave up from
+ * CANONICAL_MIN_BPM, so the doubled reading stays below 2·√2·CANONICAL_MIN_BPM (226 BPM).
+ */
+export const ALT_VIEW_BELOW_BPM = CANONICAL_MIN_BPM * Math.SQRT2;
+
+function concat(parts: Float32Array[]): Float32Array {
   const vector = new Float32Array(VECTOR_LENGTH);
   let o = 0;
   for (const p of parts) {
     vector.set(p, o);
     o += p.length;
   }
-  return { vector, tempo };
+  return vector;
+}
+
+function describeFrames(env: Onsets, timbre: Float32Array, opts: { prior?: { priorBpm: number; priorOctaves: number }; alt?: boolean } = {}) {
+  const tempo = estimateTempo(env.tempo.bands, env.tempo.fps, opts.prior);
+  const { bands, fps } = env.pattern;
+  const beat = canonicalPeriod(tempo.period, fps);
+  const acfs = onsetAutocorrelations(bands, fps, patternMaxLag(beat, fps));
+  const shared = { tempo: tempoCode(tempo.bpm), bpm: bpmCode(tempo.bpm), lag: lagAutocorrelation(acfs, fps) };
+  const read = (period: number) =>
+    concat([shared.tempo, shared.bpm, beatAutocorrelation(acfs, period), barPattern(bands, period), shared.lag, timbre]);
+  const vector = read(beat);
+  // Half the canonical beat: the ACFs already reach the lags it needs (patternMaxLag grows with the period).
+  const alt = opts.alt && (fps * 60) / beat < ALT_VIEW_BELOW_BPM ? read(beat / 2) : undefined;
+  return { vector, alt, tempo };
 }
 
 /** Start times of the segment windows of a track of the given length; a short track is one window. */
@@ -132,17 +143,14 @@ export function describeSpectrogram(spec: MelSpectrogram, duration: number, opts
   const coeffs = mfcc(spec);
   // Onsets are detected once; every window reads its span of the same envelopes, like its MFCCs.
   const env = { tempo: onsetEnvelopes(spec), pattern: whitenedEnvelopes(spec) };
-  const whole = describeFrames(env, coefficientStats(coeffs, 0, spec.frames));
+  const whole = describeFrames(env, coefficientStats(coeffs, 0, spec.frames), { alt: true });
   const segments: SegmentAnalysis[] = segmentStarts(duration, SEGMENT_WINDOW_S, opts.hop ?? SEGMENT_HOP_S).map((start) => {
     const end = Math.min(duration, start + SEGMENT_WINDOW_S);
     const from = Math.round(start * spec.fps);
     const to = Math.min(spec.frames, Math.round(end * spec.fps));
     // A 10 s window holds few bars; the track's tempo guides the segment's choice between octaves.
     const span = { tempo: sliceEnvelopes(env.tempo, from, to), pattern: sliceEnvelopes(env.pattern, from, to) };
-    const seg = describeFrames(span, coefficientStats(coeffs, from, to), {
-      priorBpm: whole.tempo.bpm,
-      priorOctaves: 0.4,
-    });
+    const seg = describeFrames(span, coefficientStats(coeffs, from, to), { prior: { priorBpm: whole.tempo.bpm, priorOctaves: 0.4 } });
     return { start_s: round1(start), end_s: round1(end), tempo: seg.tempo.bpm, vector: seg.vector };
   });
   return {
@@ -151,6 +159,7 @@ export function describeSpectrogram(spec: MelSpectrogram, duration: number, opts
     tempo: whole.tempo.bpm,
     tempo_confidence: whole.tempo.confidence,
     vector: whole.vector,
+    ...(whole.alt ? { alt_vector: whole.alt } : {}),
     segments,
   };
 }

@@ -8,7 +8,7 @@ import { DEFAULT_MODE, sameWeights } from './modes.js';
 import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
-import { round, similarityFromDistance } from './similarity.js';
+import { bestOfReadings, round } from './similarity.js';
 import type { Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
@@ -18,9 +18,10 @@ export interface RecommenderOptions extends PoolOptions {
   maxSeconds?: number;
 }
 
-function toMatch(t: TrackRow, distance: number, negated: boolean): TrackMatch {
-  // For the negated query, d² = 2 + 2cos(q, x), so the similarity to q is d²/4.
-  const sim = negated ? 1 - similarityFromDistance(distance) : similarityFromDistance(distance);
+/** A track with its cosine to the upload, shown as a similarity in [0, 1]. */
+function toMatch(t: TrackRow, cos: number): TrackMatch {
+  // The same scale as an angular distance d = sqrt(2 − 2cos) read by similarityFromDistance: (1 + cos) / 2.
+  const sim = Math.max(0, Math.min(1, (1 + cos) / 2));
   return {
     id: t.id,
     path: t.path,
@@ -33,26 +34,75 @@ function toMatch(t: TrackRow, distance: number, negated: boolean): TrackMatch {
   };
 }
 
-function nearest(view: CatalogView, q: Float32Array, k: number, skip: number | null, negated: boolean): TrackMatch[] {
+/** The upload's final vectors under one weighting: its reading and, when it has one, its other-octave reading. */
+interface Readings {
+  q: Float32Array;
+  alt?: Float32Array;
+}
+
+function readings(view: CatalogView, analysis: Analysis, weights: BlockWeights): Readings {
+  const q = finalVector(analysis.vector, view.trackStats, BLOCKS, weights);
+  return analysis.alt_vector ? { q, alt: finalVector(analysis.alt_vector, view.trackStats, BLOCKS, weights) } : { q };
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** A track's match to the upload under the readings' weighting, from its stored raw vector. */
+function scoreTrack(view: CatalogView, t: TrackRow, r: Readings, weights: BlockWeights): TrackMatch {
+  const v = finalVector(t.vector, view.trackStats, BLOCKS, weights);
+  const cos = bestOfReadings(dot(r.q, v), r.alt && dot(r.alt, v));
+  return toMatch(t, cos);
+}
+
+/** Tracks the index returns for a query vector (its own ranking, not yet scored by both readings). */
+function indexHits(view: CatalogView, q: Float32Array, k: number, skip: number | null): TrackRow[] {
   const hit = view.tracks.query(q, k + (skip === null ? 0 : 1));
-  const out: TrackMatch[] = [];
+  const out: TrackRow[] = [];
   for (let i = 0; i < hit.ids.length && out.length < k; i++) {
     const t = view.catalog.trackByAnnId(hit.ids[i]);
-    if (t && t.id !== skip) out.push(toMatch(t, hit.distances[i], negated));
+    if (t && t.id !== skip) out.push(t);
   }
   return out;
+}
+
+/**
+ * Best and worst tracks through the index: candidates of each reading (the worst from the negated
+ * reading), each scored exactly by both readings. The worst list comes from the upload's own reading only:
+ * the other reading can only raise a track's similarity, never lower it.
+ */
+function indexRanking(view: CatalogView, r: Readings, k: number, skip: number | null) {
+  const weights = view.weights;
+  const score = (rows: TrackRow[]) => {
+    const byId = new Map(rows.map((t) => [t.id, t]));
+    return [...byId.values()].map((t) => scoreTrack(view, t, r, weights));
+  };
+  const best = score([...indexHits(view, r.q, k, skip), ...(r.alt ? indexHits(view, r.alt, k, skip) : [])])
+    .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
+    .slice(0, k);
+  const worst = score(indexHits(view, r.q.map((x) => -x), k, skip))
+    .sort((a, b) => a.similarity - b.similarity || a.id - b.id)
+    .slice(0, k);
+  return { best, worst };
 }
 
 /** Best and worst tracks under weights the index was not built with: exact cosine over every track. */
 function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: number | null, opts: RecommendOptions) {
   const set = trackSet(view);
   const cos = weightedCosines(set.vectors, analysis.vector, view.trackStats, opts.weights!);
+  if (analysis.alt_vector) {
+    const alt = weightedCosines(set.vectors, analysis.alt_vector, view.trackStats, opts.weights!);
+    for (let i = 0; i < cos.length; i++) cos[i] = bestOfReadings(cos[i], alt[i]);
+  }
   const pick = (lowest: boolean) =>
     topK(cos, k + 1, lowest)
       .map((r) => ({ t: set.tracks[r], c: cos[r] }))
       .filter((x) => x.t.id !== skip)
       .slice(0, k)
-      .map(({ t, c }) => toMatch(t, Math.sqrt(Math.max(0, 2 - 2 * c)), false));
+      .map(({ t, c }) => toMatch(t, c));
   return { best: pick(false), worst: pick(true) };
 }
 
@@ -69,7 +119,7 @@ function withEvidence(
   view: CatalogView,
   candidates: TrackMatch[],
   evidence: Map<number, TrackEvidence>,
-  q: Float32Array,
+  r: Readings,
   weights: BlockWeights,
   k: number,
   skip: number | null,
@@ -78,11 +128,7 @@ function withEvidence(
   for (const id of evidence.keys()) {
     if (seen.has(id) || id === skip) continue;
     const t = view.catalog.trackById(id);
-    if (!t) continue;
-    const v = finalVector(t.vector, view.trackStats, BLOCKS, weights);
-    let dot = 0;
-    for (let i = 0; i < v.length; i++) dot += v[i] * q[i];
-    seen.set(id, toMatch(t, Math.sqrt(Math.max(0, 2 - 2 * dot)), false));
+    if (t) seen.set(id, scoreTrack(view, t, r, weights));
   }
   const aligned = (t: TrackMatch) => (evidence.get(t.id)?.aligned ? 1 : 0);
   const scored = [...seen.values()].map((t) => {
@@ -100,16 +146,11 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
   const skip = same ? same.id : null;
   const weights = opts.weights ?? view.weights;
   const exact = !sameWeights(weights, view.weights);
-  const q = finalVector(analysis.vector, view.trackStats, BLOCKS, view.weights);
-  // The least similar tracks of the whole catalogue are the nearest neighbours of the negated query.
-  const neg = q.map((x) => -x);
+  const r = readings(view, analysis, weights);
   const pool = k + RERANK_POOL;
-  const ranked = exact
-    ? exactRanking(view, analysis, pool, skip, { ...opts, weights })
-    : { best: nearest(view, q, pool, skip, false), worst: nearest(view, neg, pool, skip, true) };
+  const ranked = exact ? exactRanking(view, analysis, pool, skip, { ...opts, weights }) : indexRanking(view, r, pool, skip);
   const segments = matchSegments(view, analysis, skip);
-  const qw = exact ? finalVector(analysis.vector, view.trackStats, BLOCKS, weights) : q;
-  const best = withEvidence(view, ranked.best, segments.evidence, qw, weights, k, skip);
+  const best = withEvidence(view, ranked.best, segments.evidence, r, weights, k, skip);
   // Only tracks that contain the upload's material: a groove that merely repeats lines up anywhere.
   const alignments = best
     .map((t) => segments.evidence.get(t.id))
