@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCatalog } from '../src/catalog/build.js';
+import { describe as describeAudio } from '../src/features/vector.js';
+import { openCatalogView, type CatalogView } from '../src/recommend/catalog-view.js';
+import { recommendFrom } from '../src/recommend/query.js';
+import { renderGroove } from '../src/synth/index.js';
+import { encodeWav } from '../src/synth/wav.js';
+
+const SR = 22050;
+const groove = (style: string, bpm: number, kit: string) =>
+  renderGroove({ style, bpm, kit, seconds: 12, seed: 5, sampleRate: SR, patternVariant: 0 });
+
+let dir: string;
+let view: CatalogView;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-readings-'));
+  const music = path.join(dir, 'music');
+  fs.mkdirSync(music);
+  for (const [style, bpm] of [['rock', 150], ['funk', 100], ['house', 124], ['waltz', 120], ['samba', 100], ['disco', 118]] as const) {
+    fs.writeFileSync(path.join(music, `${style}-${bpm}.wav`), encodeWav(groove(style, bpm, 'acoustic').samples, SR));
+  }
+  await buildCatalog({ dirs: [music], dataDir: path.join(dir, 'data'), workers: 1 });
+  view = openCatalogView(path.join(dir, 'data'));
+}, 60_000);
+afterAll(() => {
+  view?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("an upload's double-tempo reading", () => {
+  it('finds the groove played a little slower when the upload is read at half time', () => {
+    // Rock at 170 folds to an 85 BPM beat; the catalogue's rock at 150 keeps its 150 BPM beat.
+    const upload = describeAudio(groove('rock', 170, 'bright').samples, SR);
+    expect(upload.alt_vector).toBeDefined();
+    const withAlt = recommendFrom(view, upload, { k: 6 });
+    const without = recommendFrom(view, { ...upload, alt_vector: undefined }, { k: 6 });
+    const rock = (r: typeof withAlt) => r.best.find((t) => t.path.endsWith('rock-150.wav'))!;
+    expect(withAlt.best[0].path).toMatch(/rock-150\.wav$/);
+    // Without it the half-time reading ranks the same groove among the least similar.
+    expect(without.best.findIndex((t) => t.path.endsWith('rock-150.wav'))).toBeGreaterThan(2);
+    expect(rock(withAlt).similarity).toBeGreaterThan(rock(without).similarity + 0.05);
+    // Every other track's similarity can only rise, and the list still descends.
+    for (const t of without.best) expect(withAlt.best.find((u) => u.id === t.id)!.similarity).toBeGreaterThanOrEqual(t.similarity);
+    expect(withAlt.best.map((t) => t.similarity)).toEqual([...withAlt.best.map((t) => t.similarity)].sort((a, b) => b - a));
+  });
+
+  it('is not made for a beat that folds into the upper half-octave', () => {
+    expect(describeAudio(groove('rock', 130, 'bright').samples, SR).alt_vector).toBeUndefined();
+  });
+});
