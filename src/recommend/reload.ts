@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { CATALOG_FILE, META } from '../catalog/store.js';
 import { AnalysisPool, type CallOptions } from '../features/pool.js';
 import { openCatalogView, type CatalogView, type ViewOptions } from './catalog-view.js';
-import { recommendFrom, type RecommenderOptions } from './query.js';
+import { recommendFrom, warmUp, type RecommenderOptions } from './query.js';
 import type { CatalogInfo, Recommender } from './types.js';
 
 export interface ServingOptions extends RecommenderOptions {
@@ -91,6 +91,7 @@ function openPinned(dataDir: string, viewOpts: ViewOptions | undefined): { held:
       }
       const built = view.catalog.getMeta(META.builtAt) ?? '';
       const stamp = `${fs.statSync(path.join(dataDir, CATALOG_FILE)).ino}|${built}|${after}`;
+      warmUp(view);
       // Counts are fixed by the snapshot, so /healthz never has to count rows.
       return { held: { view, info: view.catalog.info(), stamp, refs: 0, retired: false }, pending };
     } catch (err) {
