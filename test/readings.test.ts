@@ -42,6 +42,8 @@ describe("an upload's double-tempo reading", () => {
     // Without it the half-time reading ranks the same groove among the least similar.
     expect(without.best.findIndex((t) => t.path.endsWith('rock-150.wav'))).toBeGreaterThan(2);
     expect(rock(withAlt).similarity).toBeGreaterThan(rock(without).similarity + 0.05);
+    expect(rock(withAlt).double_time).toBe(true);
+    expect(without.best.every((t) => !t.double_time)).toBe(true);
     // Every other track's similarity can only rise, and the list still descends.
     for (const t of without.best) expect(withAlt.best.find((u) => u.id === t.id)!.similarity).toBeGreaterThanOrEqual(t.similarity);
     expect(withAlt.best.map((t) => t.similarity)).toEqual([...withAlt.best.map((t) => t.similarity)].sort((a, b) => b - a));

@@ -57,13 +57,13 @@ const ANALYSIS: Analysis = {
 };
 
 function resultFor(k: number): RecommendResult {
-  const track = (id: number, sim: number, title: string) => ({
-    id, path: `/music/${title}.wav`, title, artist: 'Test Artist', similarity: sim, tempo: 100 + id,
+  const track = (id: number, sim: number, title: string, doubleTime = false) => ({
+    id, path: `/music/${title}.wav`, title, artist: 'Test Artist', similarity: sim, double_time: doubleTime, tempo: 100 + id,
     tags: ['funk', 'test'], audio_url: `/tracks/${id}/audio`,
   });
   return {
     query: { tempo: ANALYSIS.tempo, tempo_confidence: ANALYSIS.tempo_confidence, duration_s: ANALYSIS.duration_s },
-    best: [track(1, 0.93, 'Best Groove'), track(3, 0.71, 'Second Best')].slice(0, k),
+    best: [track(1, 0.93, 'Best Groove'), track(3, 0.71, 'Second Best', true)].slice(0, k),
     worst: [track(4, 0.08, 'Worst Groove'), track(5, 0.2, 'Almost Worst')].slice(0, k),
     segments: [
       { query_start_s: 0, query_end_s: 10, track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', match_start_s: 65, match_end_s: 75, similarity: 0.9, cluster: 0, offset_s: 65, rank: 1 },
@@ -191,6 +191,9 @@ describe('pages', () => {
       expect(html).toContain(s);
     }
     expect(html).toContain('<audio controls preload="none" src="/tracks/1/audio"');
+    // Only the track matched by the upload's double-tempo reading says so.
+    expect(html.match(/class="pill pill-double"/g)).toHaveLength(1);
+    expect(html.slice(html.indexOf('Second Best'))).toContain('pill-double');
     expect(html).toMatch(/href="\/results\/[A-Za-z0-9_-]{22}\/segments\.csv"/);
     expect(html).toContain('Download similar segments (CSV)');
     expect(html).toContain('Your upload is identical to <strong>Twin Track</strong> in the catalogue; it was left out of its own results');

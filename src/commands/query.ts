@@ -8,7 +8,7 @@ import type { BlockWeights } from '../features/types.js';
 import { DEFAULT_MODE, resolveWeights } from '../recommend/modes.js';
 import { openCatalogView } from '../recommend/catalog-view.js';
 import { recommendFrom } from '../recommend/query.js';
-import type { RecommendResult } from '../recommend/types.js';
+import type { RecommendResult, TrackMatch } from '../recommend/types.js';
 import { DATA_OPTION, UsageError, dataDir, intOption, type Command } from './common.js';
 
 function sha256(file: string): Promise<string> {
@@ -29,9 +29,10 @@ function human(file: string, r: RecommendResult): string {
   const lines = [`${file}  tempo ${r.query.tempo} BPM (confidence ${r.query.tempo_confidence}), ${r.query.duration_s} s`];
   if (r.excluded_track) lines.push(`  (identical to catalogue track ${r.excluded_track.id}, left out)`);
   lines.push('  best:');
-  for (const t of r.best) lines.push(`    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}`);
+  const row = (t: TrackMatch) => `    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}${t.double_time ? '  (double time)' : ''}`;
+  for (const t of r.best) lines.push(row(t));
   lines.push('  worst:');
-  for (const t of r.worst) lines.push(`    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}`);
+  for (const t of r.worst) lines.push(row(t));
   lines.push(`  ${r.segments.length} segment matches`);
   return lines.join('\n');
 }

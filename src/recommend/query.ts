@@ -19,7 +19,7 @@ export interface RecommenderOptions extends PoolOptions {
 }
 
 /** A track with its cosine to the upload, shown as a similarity in [0, 1]. */
-function toMatch(t: TrackRow, cos: number): TrackMatch {
+function toMatch(t: TrackRow, cos: number, doubleTime = false): TrackMatch {
   // The same scale as an angular distance d = sqrt(2 − 2cos) read by similarityFromDistance: (1 + cos) / 2.
   const sim = Math.max(0, Math.min(1, (1 + cos) / 2));
   return {
@@ -28,6 +28,7 @@ function toMatch(t: TrackRow, cos: number): TrackMatch {
     title: t.title,
     artist: t.artist,
     similarity: round(sim, 4),
+    double_time: doubleTime,
     tempo: round(t.tempo, 1),
     tags: t.tags,
     audio_url: `/tracks/${t.id}/audio`,
@@ -54,8 +55,9 @@ function dot(a: Float32Array, b: Float32Array): number {
 /** A track's match to the upload under the readings' weighting, from its stored raw vector. */
 function scoreTrack(view: CatalogView, t: TrackRow, r: Readings, weights: BlockWeights): TrackMatch {
   const v = finalVector(t.vector, view.trackStats, BLOCKS, weights);
-  const cos = bestOfReadings(dot(r.q, v), r.alt && dot(r.alt, v));
-  return toMatch(t, cos);
+  const own = dot(r.q, v);
+  const cos = bestOfReadings(own, r.alt && dot(r.alt, v));
+  return toMatch(t, cos, cos > own);
 }
 
 /** Tracks the index returns for a query vector (its own ranking, not yet scored by both readings). */
@@ -92,17 +94,18 @@ function indexRanking(view: CatalogView, r: Readings, k: number, skip: number | 
 /** Best and worst tracks under weights the index was not built with: exact cosine over every track. */
 function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: number | null, opts: RecommendOptions) {
   const set = trackSet(view);
-  const cos = weightedCosines(set.vectors, analysis.vector, view.trackStats, opts.weights!);
+  const own = weightedCosines(set.vectors, analysis.vector, view.trackStats, opts.weights!);
+  const cos = Float64Array.from(own);
   if (analysis.alt_vector) {
     const alt = weightedCosines(set.vectors, analysis.alt_vector, view.trackStats, opts.weights!);
-    for (let i = 0; i < cos.length; i++) cos[i] = bestOfReadings(cos[i], alt[i]);
+    for (let i = 0; i < cos.length; i++) cos[i] = bestOfReadings(own[i], alt[i]);
   }
   const pick = (lowest: boolean) =>
     topK(cos, k + 1, lowest)
-      .map((r) => ({ t: set.tracks[r], c: cos[r] }))
+      .map((r) => ({ t: set.tracks[r], c: cos[r], own: own[r] }))
       .filter((x) => x.t.id !== skip)
       .slice(0, k)
-      .map(({ t, c }) => toMatch(t, c));
+      .map(({ t, c, own }) => toMatch(t, c, c > own));
   return { best: pick(false), worst: pick(true) };
 }
 
@@ -133,7 +136,7 @@ function withEvidence(
   const aligned = (t: TrackMatch) => (evidence.get(t.id)?.aligned ? 1 : 0);
   const scored = [...seen.values()].map((t) => {
     const e = evidence.get(t.id);
-    return e?.aligned && e.score > t.similarity ? { ...t, similarity: round(e.score, 4) } : t;
+    return e?.aligned && e.score > t.similarity ? { ...t, similarity: round(e.score, 4), double_time: false } : t;
   });
   // Tracks that contain the upload's material come first: that is what someone uploading an excerpt wants.
   return scored.sort((a, b) => aligned(b) - aligned(a) || b.similarity - a.similarity || a.id - b.id).slice(0, k);

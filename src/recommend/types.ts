@@ -5,6 +5,8 @@ export interface TrackMatch {
   title: string | null;
   artist: string | null;
   similarity: number;
+  /** The upload read at double tempo (Analysis.alt_vector) matched this track better than as read. */
+  double_time: boolean;
   tempo: number;
   tags: string[];
   audio_url: string;
