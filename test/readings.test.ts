@@ -19,7 +19,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gm-readings-'));
   const music = path.join(dir, 'music');
   fs.mkdirSync(music);
-  for (const [style, bpm] of [['rock', 150], ['funk', 100], ['house', 124], ['waltz', 120], ['samba', 100], ['disco', 118]] as const) {
+  for (const [style, bpm] of [['rock', 150], ['samba', 175], ['house', 124], ['waltz', 120], ['funk', 100], ['reggaeton', 95]] as const) {
     fs.writeFileSync(path.join(music, `${style}-${bpm}.wav`), encodeWav(groove(style, bpm, 'acoustic').samples, SR));
   }
   await buildCatalog({ dirs: [music], dataDir: path.join(dir, 'data'), workers: 1 });
@@ -30,11 +30,11 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe("an upload's double-tempo reading", () => {
+describe("an upload's second reading, an octave away", () => {
   it('finds the groove played a little slower when the upload is read at half time', () => {
     // Rock at 170 folds to an 85 BPM beat; the catalogue's rock at 150 keeps its 150 BPM beat.
     const upload = describeAudio(groove('rock', 170, 'bright').samples, SR);
-    expect(upload.alt_vector).toBeDefined();
+    expect(upload.alt_factor).toBe(2);
     const withAlt = recommendFrom(view, upload, { k: 6 });
     const without = recommendFrom(view, { ...upload, alt_vector: undefined }, { k: 6 });
     const rock = (r: typeof withAlt) => r.best.find((t) => t.path.endsWith('rock-150.wav'))!;
@@ -42,14 +42,23 @@ describe("an upload's double-tempo reading", () => {
     // Without it the half-time reading ranks the same groove among the least similar.
     expect(without.best.findIndex((t) => t.path.endsWith('rock-150.wav'))).toBeGreaterThan(2);
     expect(rock(withAlt).similarity).toBeGreaterThan(rock(without).similarity + 0.05);
-    expect(rock(withAlt).double_time).toBe(true);
-    expect(without.best.every((t) => !t.double_time)).toBe(true);
+    expect(rock(withAlt).reading).toBe('double time');
+    expect(without.best.every((t) => t.reading === 'as measured')).toBe(true);
     // Every other track's similarity can only rise, and the list still descends.
     for (const t of without.best) expect(withAlt.best.find((u) => u.id === t.id)!.similarity).toBeGreaterThanOrEqual(t.similarity);
     expect(withAlt.best.map((t) => t.similarity)).toEqual([...withAlt.best.map((t) => t.similarity)].sort((a, b) => b - a));
   });
 
-  it('is not made for a beat that folds into the upper half-octave', () => {
-    expect(describeAudio(groove('rock', 130, 'bright').samples, SR).alt_vector).toBeUndefined();
+  it('finds the groove played faster when the upload is read at full time, through its half-time reading', () => {
+    // Samba at 150 keeps a 150 BPM beat; the catalogue's samba at 175 folds to 87.5.
+    const upload = describeAudio(groove('samba', 150, 'bright').samples, SR);
+    expect(upload.alt_factor).toBe(0.5);
+    const withAlt = recommendFrom(view, upload, { k: 6 });
+    const without = recommendFrom(view, { ...upload, alt_vector: undefined, alt_factor: undefined }, { k: 6 });
+    const samba = (r: typeof withAlt) => r.best.find((t) => t.path.endsWith('samba-175.wav'))!;
+    expect(withAlt.best[0].path).toMatch(/samba-175\.wav$/);
+    expect(without.best.findIndex((t) => t.path.endsWith('samba-175.wav'))).toBeGreaterThan(2);
+    expect(samba(withAlt).reading).toBe('half time');
+    expect(samba(withAlt).similarity).toBeGreaterThan(samba(without).similarity + 0.05);
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AudioError } from '../src/audio/errors.js';
 import { CSV_COLUMNS } from '../src/recommend/csv.js';
 import type { Analysis } from '../src/features/types.js';
-import type { CatalogInfo, RecommendOptions, RecommendResult, Recommender } from '../src/recommend/types.js';
+import type { CatalogInfo, Reading, RecommendOptions, RecommendResult, Recommender } from '../src/recommend/types.js';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createApp, formatTime } from '../src/web/index.js';
@@ -57,14 +57,14 @@ const ANALYSIS: Analysis = {
 };
 
 function resultFor(k: number): RecommendResult {
-  const track = (id: number, sim: number, title: string, doubleTime = false) => ({
-    id, path: `/music/${title}.wav`, title, artist: 'Test Artist', similarity: sim, double_time: doubleTime, tempo: 100 + id,
+  const track = (id: number, sim: number, title: string, reading: Reading = 'as measured') => ({
+    id, path: `/music/${title}.wav`, title, artist: 'Test Artist', similarity: sim, reading, tempo: 100 + id,
     tags: ['funk', 'test'], audio_url: `/tracks/${id}/audio`,
   });
   return {
     query: { tempo: ANALYSIS.tempo, tempo_confidence: ANALYSIS.tempo_confidence, duration_s: ANALYSIS.duration_s },
-    best: [track(1, 0.93, 'Best Groove'), track(3, 0.71, 'Second Best', true)].slice(0, k),
-    worst: [track(4, 0.08, 'Worst Groove'), track(5, 0.2, 'Almost Worst')].slice(0, k),
+    best: [track(1, 0.93, 'Best Groove'), track(3, 0.71, 'Second Best', 'double time')].slice(0, k),
+    worst: [track(4, 0.08, 'Worst Groove'), track(5, 0.2, 'Almost Worst', 'half time')].slice(0, k),
     segments: [
       { query_start_s: 0, query_end_s: 10, track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', match_start_s: 65, match_end_s: 75, similarity: 0.9, cluster: 0, offset_s: 65, rank: 1 },
       { query_start_s: 5, query_end_s: 15, track_id: 3, title: 'Second, "quoted"', path: '/music/s.wav', match_start_s: 20.5, match_end_s: 30.5, similarity: 0.75, cluster: 1, offset_s: 15.5, rank: 1 },
@@ -191,9 +191,10 @@ describe('pages', () => {
       expect(html).toContain(s);
     }
     expect(html).toContain('<audio controls preload="none" src="/tracks/1/audio"');
-    // Only the track matched by the upload's double-tempo reading says so.
-    expect(html.match(/class="pill pill-double"/g)).toHaveLength(1);
-    expect(html.slice(html.indexOf('Second Best'))).toContain('pill-double');
+    // Only the tracks matched by the upload's other reading say so, each with its own.
+    expect(html.match(/class="pill pill-reading"/g)).toHaveLength(2);
+    expect(html.slice(html.indexOf('Second Best'), html.indexOf('Worst Groove'))).toContain('>double time</span>');
+    expect(html.slice(html.indexOf('Almost Worst'))).toContain('>half time</span>');
     expect(html).toMatch(/href="\/results\/[A-Za-z0-9_-]{22}\/segments\.csv"/);
     expect(html).toContain('Download similar segments (CSV)');
     expect(html).toContain('Your upload is identical to <strong>Twin Track</strong> in the catalogue; it was left out of its own results');

@@ -29,7 +29,7 @@ function human(file: string, r: RecommendResult): string {
   const lines = [`${file}  tempo ${r.query.tempo} BPM (confidence ${r.query.tempo_confidence}), ${r.query.duration_s} s`];
   if (r.excluded_track) lines.push(`  (identical to catalogue track ${r.excluded_track.id}, left out)`);
   lines.push('  best:');
-  const row = (t: TrackMatch) => `    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}${t.double_time ? '  (double time)' : ''}`;
+  const row = (t: TrackMatch) => `    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}${t.reading === 'as measured' ? '' : `  (${t.reading})`}`;
   for (const t of r.best) lines.push(row(t));
   lines.push('  worst:');
   for (const t of r.worst) lines.push(row(t));

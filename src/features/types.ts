@@ -9,10 +9,12 @@ export interface Analysis {
   /** Whole-track descriptor, length = VECTOR_LENGTH of src/features/vector.ts. */
   vector: Float32Array;
   /**
-   * The whole-track descriptor with its beat-relative blocks read at double the canonical tempo, when that
-   * tempo is below ALT_VIEW_BELOW_BPM; an upload is matched by the better of its two readings. Not stored.
+   * The whole-track descriptor with its beat-relative blocks read an octave from the canonical tempo (up
+   * below ALT_SPLIT_BPM, down from it); an upload is matched by the better of its two readings. Not stored.
    */
   alt_vector?: Float32Array;
+  /** The tempo factor of alt_vector's reading. */
+  alt_factor?: AltFactor;
   segments: SegmentAnalysis[];
   /** The origin's MFCC-mean descriptor, only when asked for (evaluation). */
   baseline?: Float32Array;
@@ -24,6 +26,9 @@ export interface SegmentAnalysis {
   tempo: number;
   vector: Float32Array;
 }
+
+/** A second reading at double (2) or half (0.5) the canonical tempo. */
+export type AltFactor = 2 | 0.5;
 
 /** Per-dimension catalogue statistics used to standardise raw vectors before cosine. */
 export interface FeatureStats {

@@ -19,7 +19,7 @@ import {
 import type { Block } from './standardise.js';
 import { estimateTempo } from './tempo.js';
 import { N_MFCC, coefficientStats, mfcc } from './timbre.js';
-import type { Analysis, BlockWeights, SegmentAnalysis } from './types.js';
+import type { AltFactor, Analysis, BlockWeights, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
 export const FEATURE_VERSION = 'gm8';
@@ -71,12 +71,13 @@ interface Onsets {
 }
 
 /**
- * Below this canonical tempo a whole track also gets a reading of its beat-relative blocks at double the
- * tempo (alt_vector): the canonical octave puts a 170 BPM groove read at half time (85) and the same groove
- * at 150 an octave apart, and the second reading lines them up again. Half an octave up from
- * CANONICAL_MIN_BPM, so the doubled reading stays below 2·√2·CANONICAL_MIN_BPM (226 BPM).
+ * A whole track also gets a second reading of its beat-relative blocks an octave away (alt_vector): the
+ * canonical octave puts a 170 BPM groove read at half time (85) and the same groove at 150 an octave apart,
+ * and the second reading lines them up again. Below this canonical tempo the second reading doubles the
+ * tempo, from it up it halves it, so the second reading stays within half an octave of the canonical one's
+ * range (57-226 BPM).
  */
-export const ALT_VIEW_BELOW_BPM = CANONICAL_MIN_BPM * Math.SQRT2;
+export const ALT_SPLIT_BPM = CANONICAL_MIN_BPM * Math.SQRT2;
 
 function concat(parts: Float32Array[]): Float32Array {
   const vector = new Float32Array(VECTOR_LENGTH);
@@ -92,13 +93,15 @@ function describeFrames(env: Onsets, timbre: Float32Array, opts: { prior?: { pri
   const tempo = estimateTempo(env.tempo.bands, env.tempo.fps, opts.prior);
   const { bands, fps } = env.pattern;
   const beat = canonicalPeriod(tempo.period, fps);
-  const acfs = onsetAutocorrelations(bands, fps, patternMaxLag(beat, fps));
+  const altFactor: AltFactor = (fps * 60) / beat < ALT_SPLIT_BPM ? 2 : 0.5;
+  // The halving reading's beat is twice as long, and so are the lags it reads.
+  const longest = opts.alt ? Math.max(beat, beat / altFactor) : beat;
+  const acfs = onsetAutocorrelations(bands, fps, patternMaxLag(longest, fps));
   const shared = { tempo: tempoCode(tempo.bpm), bpm: bpmCode(tempo.bpm), lag: lagAutocorrelation(acfs, fps) };
   const read = (period: number) =>
     concat([shared.tempo, shared.bpm, beatAutocorrelation(acfs, period), barPattern(bands, period), shared.lag, timbre]);
   const vector = read(beat);
-  // Half the canonical beat: the ACFs already reach the lags it needs (patternMaxLag grows with the period).
-  const alt = opts.alt && (fps * 60) / beat < ALT_VIEW_BELOW_BPM ? read(beat / 2) : undefined;
+  const alt = opts.alt ? { vector: read(beat / altFactor), factor: altFactor } : undefined;
   return { vector, alt, tempo };
 }
 
@@ -159,7 +162,7 @@ export function describeSpectrogram(spec: MelSpectrogram, duration: number, opts
     tempo: whole.tempo.bpm,
     tempo_confidence: whole.tempo.confidence,
     vector: whole.vector,
-    ...(whole.alt ? { alt_vector: whole.alt } : {}),
+    ...(whole.alt ? { alt_vector: whole.alt.vector, alt_factor: whole.alt.factor } : {}),
     segments,
   };
 }

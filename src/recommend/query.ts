@@ -9,7 +9,7 @@ import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
 import { bestOfReadings, round } from './similarity.js';
-import type { Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
+import type { Reading, Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
 
@@ -19,7 +19,7 @@ export interface RecommenderOptions extends PoolOptions {
 }
 
 /** A track with its cosine to the upload, shown as a similarity in [0, 1]. */
-function toMatch(t: TrackRow, cos: number, doubleTime = false): TrackMatch {
+function toMatch(t: TrackRow, cos: number, reading: Reading = 'as measured'): TrackMatch {
   // The same scale as an angular distance d = sqrt(2 − 2cos) read by similarityFromDistance: (1 + cos) / 2.
   const sim = Math.max(0, Math.min(1, (1 + cos) / 2));
   return {
@@ -28,7 +28,7 @@ function toMatch(t: TrackRow, cos: number, doubleTime = false): TrackMatch {
     title: t.title,
     artist: t.artist,
     similarity: round(sim, 4),
-    double_time: doubleTime,
+    reading,
     tempo: round(t.tempo, 1),
     tags: t.tags,
     audio_url: `/tracks/${t.id}/audio`,
@@ -39,11 +39,18 @@ function toMatch(t: TrackRow, cos: number, doubleTime = false): TrackMatch {
 interface Readings {
   q: Float32Array;
   alt?: Float32Array;
+  /** What a match the second reading decided is shown as. */
+  altReading: Reading;
+}
+
+function altReading(analysis: Analysis): Reading {
+  return analysis.alt_factor === 0.5 ? 'half time' : 'double time';
 }
 
 function readings(view: CatalogView, analysis: Analysis, weights: BlockWeights): Readings {
   const q = finalVector(analysis.vector, view.trackStats, BLOCKS, weights);
-  return analysis.alt_vector ? { q, alt: finalVector(analysis.alt_vector, view.trackStats, BLOCKS, weights) } : { q };
+  const alt = analysis.alt_vector && finalVector(analysis.alt_vector, view.trackStats, BLOCKS, weights);
+  return { q, alt, altReading: altReading(analysis) };
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -57,7 +64,7 @@ function scoreTrack(view: CatalogView, t: TrackRow, r: Readings, weights: BlockW
   const v = finalVector(t.vector, view.trackStats, BLOCKS, weights);
   const own = dot(r.q, v);
   const cos = bestOfReadings(own, r.alt && dot(r.alt, v));
-  return toMatch(t, cos, cos > own);
+  return toMatch(t, cos, cos > own ? r.altReading : 'as measured');
 }
 
 /** Tracks the index returns for a query vector (its own ranking, not yet scored by both readings). */
@@ -105,7 +112,7 @@ function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: nu
       .map((r) => ({ t: set.tracks[r], c: cos[r], own: own[r] }))
       .filter((x) => x.t.id !== skip)
       .slice(0, k)
-      .map(({ t, c, own }) => toMatch(t, c, c > own));
+      .map(({ t, c, own }) => toMatch(t, c, c > own ? altReading(analysis) : 'as measured'));
   return { best: pick(false), worst: pick(true) };
 }
 
@@ -136,7 +143,7 @@ function withEvidence(
   const aligned = (t: TrackMatch) => (evidence.get(t.id)?.aligned ? 1 : 0);
   const scored = [...seen.values()].map((t) => {
     const e = evidence.get(t.id);
-    return e?.aligned && e.score > t.similarity ? { ...t, similarity: round(e.score, 4), double_time: false } : t;
+    return e?.aligned && e.score > t.similarity ? { ...t, similarity: round(e.score, 4), reading: 'as measured' as const } : t;
   });
   // Tracks that contain the upload's material come first: that is what someone uploading an excerpt wants.
   return scored.sort((a, b) => aligned(b) - aligned(a) || b.similarity - a.similarity || a.id - b.id).slice(0, k);
@@ -186,7 +193,7 @@ export function warmUp(view: CatalogView): void {
     if (!t) return;
     const segments = view.catalog.segmentsOfTrack(t.id).map((s) => ({ start_s: s.start_s, end_s: s.end_s, tempo: s.tempo, vector: s.vector }));
     // With a second reading too, so that path is compiled as well.
-    const analysis = { feature_version: t.feature_version, duration_s: t.duration_s, tempo: t.tempo, tempo_confidence: t.tempo_confidence, vector: t.vector, alt_vector: t.vector, segments };
+    const analysis = { feature_version: t.feature_version, duration_s: t.duration_s, tempo: t.tempo, tempo_confidence: t.tempo_confidence, vector: t.vector, alt_vector: t.vector, alt_factor: 2 as const, segments };
     recommendFrom(view, analysis, { k: DEFAULT_K });
   } catch {
     // Warming is an optimisation; the request that comes first pays instead.

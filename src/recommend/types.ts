@@ -1,3 +1,5 @@
+export type Reading = 'as measured' | 'double time' | 'half time';
+
 /** One catalogue track in a result list. similarity is in [0, 1], 1 = the same. */
 export interface TrackMatch {
   id: number;
@@ -5,8 +7,11 @@ export interface TrackMatch {
   title: string | null;
   artist: string | null;
   similarity: number;
-  /** The upload read at double tempo (Analysis.alt_vector) matched this track better than as read. */
-  double_time: boolean;
+  /**
+   * How the upload's beat was read for this match: as measured, or felt at double or half the tempo
+   * (Analysis.alt_vector) where that reading matched better.
+   */
+  reading: Reading;
   tempo: number;
   tags: string[];
   audio_url: string;
