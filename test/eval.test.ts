@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chanceLevel, identity, oneNnAccuracy, precisionAtK, rankByCosine, tempoAccuracy } from '../src/eval/metrics.js';
+import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy } from '../src/eval/metrics.js';
 import { ALT_VIEW_PENALTY } from '../src/recommend/similarity.js';
 
 describe('eval metrics', () => {
@@ -19,6 +19,20 @@ describe('eval metrics', () => {
     expect(r.hit1).toBeCloseTo(1 / 3, 10);
     expect(r.hit10).toBeCloseTo(2 / 3, 10);
     expect(r.mrr).toBeCloseTo((1 + 1 / 2 + 1 / 16) / 3, 10);
+  });
+
+  it('style precision per style says where each style\'s misses go', () => {
+    const items = ['rock', 'rock', 'disco', 'disco', 'jazz'];
+    // Two rock queries and one jazz query, each with its 4 nearest items.
+    const nn = [[0, 2, 1, 3], [2, 3, 0, 4], [4, 0, 2, 3]];
+    const by = precisionByLabel(nn, ['rock', 'rock', 'jazz'], items, 4);
+    expect(by.get('rock')!.p10).toBeCloseTo((2 / 4 + 1 / 4) / 2, 10);
+    expect(by.get('rock')!.confused).toBe('disco');
+    expect(by.get('rock')!.confusedShare).toBeCloseTo(4 / 8, 10);
+    expect(by.get('jazz')!.p10).toBeCloseTo(1 / 4, 10);
+    // Its misses: disco twice, rock once.
+    expect(by.get('jazz')!.confused).toBe('disco');
+    expect(precisionAtK(nn, ['rock', 'rock', 'jazz'], items, 4)).toBeCloseTo((0.5 + 0.25 + 0.25) / 3, 10);
   });
 
   it('tempo ACC1 and ACC2 follow the ±4 % and octave rules', () => {

@@ -17,6 +17,36 @@ export function precisionAtK(neighbours: number[][], queryLabels: string[], item
   return neighbours.length ? sum / neighbours.length : 0;
 }
 
+export interface LabelPrecision {
+  p10: number;
+  /** The other label most often among the k nearest of this label's queries, and its share of them. */
+  confused: string | null;
+  confusedShare: number;
+}
+
+/** precisionAtK per query label, with the label each one's misses most often go to. */
+export function precisionByLabel(neighbours: number[][], queryLabels: string[], itemLabels: string[], k = 10): Map<string, LabelPrecision> {
+  const acc = new Map<string, { sum: number; n: number; slots: number; wrong: Map<string, number> }>();
+  neighbours.forEach((nn, q) => {
+    const label = queryLabels[q];
+    let a = acc.get(label);
+    if (!a) acc.set(label, (a = { sum: 0, n: 0, slots: 0, wrong: new Map() }));
+    const top = nn.slice(0, k);
+    a.sum += top.filter((i) => itemLabels[i] === label).length / Math.max(1, top.length);
+    a.n++;
+    a.slots += top.length;
+    for (const i of top) if (itemLabels[i] !== label) a.wrong.set(itemLabels[i], (a.wrong.get(itemLabels[i]) ?? 0) + 1);
+  });
+  const out = new Map<string, LabelPrecision>();
+  for (const [label, a] of acc) {
+    let confused: string | null = null;
+    let most = 0;
+    for (const [l, c] of [...a.wrong].sort((x, y) => x[0].localeCompare(y[0]))) if (c > most) [confused, most] = [l, c];
+    out.set(label, { p10: a.sum / a.n, confused, confusedShare: a.slots ? most / a.slots : 0 });
+  }
+  return out;
+}
+
 /** Precision expected from a random ranking: the sum over labels of (share of label)². */
 export function chanceLevel(itemLabels: string[]): number {
   const counts = new Map<string, number>();

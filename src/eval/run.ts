@@ -3,10 +3,10 @@ import { AnalysisPool } from '../features/pool.js';
 import { computeStats, finalVector } from '../features/standardise.js';
 import type { Analysis, BlockWeights } from '../features/types.js';
 import { BLOCKS, FEATURE_VERSION } from '../features/vector.js';
-import { MODES } from '../recommend/modes.js';
+import { DEFAULT_MODE, MODES } from '../recommend/modes.js';
 import type { LabelRow } from './labels.js';
 import { ALT_VIEW_PENALTY } from '../recommend/similarity.js';
-import { chanceLevel, identity, oneNnAccuracy, precisionAtK, rankByCosine, tempoAccuracy } from './metrics.js';
+import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy, type LabelPrecision } from './metrics.js';
 
 export interface Scores {
   name: string;
@@ -15,6 +15,8 @@ export interface Scores {
   hit1: number;
   hit10: number;
   mrr: number;
+  /** Style precision per query style. */
+  byStyle: Map<string, LabelPrecision>;
 }
 
 export interface EvalInput {
@@ -66,6 +68,7 @@ export function score(
   return {
     name,
     p10: precisionAtK(rankings, qStyles, catStyles),
+    byStyle: precisionByLabel(rankings, qStyles, catStyles),
     nn1: oneNnAccuracy(rankings, qStyles, catStyles),
     hit1: id.hit1,
     hit10: id.hit10,
@@ -134,6 +137,20 @@ function table(rows: Scores[], chance: number): string[] {
 /** The report as Markdown: corpus, feature version, time, then the tables. */
 export function formatReport(r: EvalReport, meta: { corpus: string; seconds: number }): string {
   const styles = [...r.tempo.perStyle.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+  // Where the default mode's style precision is lost (when it was scored).
+  const byStyle = r.modes.find((m) => m.name === `groovematch ${DEFAULT_MODE}`)?.byStyle;
+  const perStyle = byStyle
+    ? [
+        `### Style precision by style (${DEFAULT_MODE}; the style its queries' misses go to most, with its share of the 10 nearest)`,
+        '',
+        '| style | P@10 | most confused with |',
+        '|---|---|---|',
+        ...[...byStyle.entries()]
+          .sort((a, b) => a[0].localeCompare(b[0]))
+          .map(([s, p]) => `| ${s} | ${f3(p.p10)} | ${p.confused ? `${p.confused} (${f3(p.confusedShare)})` : '-'} |`),
+        '',
+      ]
+    : [];
   return [
     `## groovematch eval`,
     '',
@@ -149,6 +166,7 @@ export function formatReport(r: EvalReport, meta: { corpus: string; seconds: num
     '',
     ...table(r.ablation, r.chance),
     '',
+    ...perStyle,
     `### Tempo (${r.tempo.n} clips): ACC1 ${f3(r.tempo.acc1)}, ACC2 ${f3(r.tempo.acc2)}`,
     '',
     '| style | ACC1 | ACC2 |',
