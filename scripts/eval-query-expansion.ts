@@ -24,9 +24,12 @@ const seed = Number(arg('seed', '1'));
 const out = arg('out', '/tmp/gm-eval');
 
 const corpus = await ensureCorpus(out, n, seed, seconds, (s) => process.stderr.write(`${s}\n`));
-const load = (dir: string) => analyseAll(readLabels(path.join(dir, 'labels.csv')), os.cpus().length);
-const cat = await load(corpus.catalogDir);
-const qs = await load(corpus.queriesDir);
+const load = (dir: string, queries: boolean) => {
+  const rows = readLabels(path.join(dir, 'labels.csv'));
+  return analyseAll(rows, os.cpus().length, undefined, queries ? 0 : rows.length);
+};
+const cat = await load(corpus.catalogDir, false);
+const qs = await load(corpus.queriesDir, true);
 const stats = computeStats(cat.analyses.map((a) => a.vector), VECTOR_LENGTH, BLOCKS);
 const f = (v: Float32Array) => finalVector(v, stats, BLOCKS, MODES.rhythm);
 const catV = cat.analyses.map((a) => f(a.vector));

@@ -33,7 +33,7 @@ afterAll(() => {
 describe("an upload's second reading, an octave away", () => {
   it('finds the groove played a little slower when the upload is read at half time', () => {
     // Rock at 170 folds to an 85 BPM beat; the catalogue's rock at 150 keeps its 150 BPM beat.
-    const upload = describeAudio(groove('rock', 170, 'bright').samples, SR);
+    const upload = describeAudio(groove('rock', 170, 'bright').samples, SR, { alt: true });
     expect(upload.alt_factor).toBe(2);
     const withAlt = recommendFrom(view, upload, { k: 6 });
     const without = recommendFrom(view, { ...upload, alt_vector: undefined }, { k: 6 });
@@ -51,7 +51,7 @@ describe("an upload's second reading, an octave away", () => {
 
   it('finds the groove played faster when the upload is read at full time, through its half-time reading', () => {
     // Samba at 150 keeps a 150 BPM beat; the catalogue's samba at 175 folds to 87.5.
-    const upload = describeAudio(groove('samba', 150, 'bright').samples, SR);
+    const upload = describeAudio(groove('samba', 150, 'bright').samples, SR, { alt: true });
     expect(upload.alt_factor).toBe(0.5);
     const withAlt = recommendFrom(view, upload, { k: 6 });
     const without = recommendFrom(view, { ...upload, alt_vector: undefined, alt_factor: undefined }, { k: 6 });

@@ -65,8 +65,11 @@ export const evalCommand: Command = {
     const qRows = readLabels(path.join(queriesDir!, 'labels.csv'));
     const bar = progressReporter(process.stderr);
     const tp = Date.now();
-    const all = await analyseAll([...catRows, ...qRows], workers, (done, total) =>
-      bar.update({ done, total, file: '', etaS: ((Date.now() - tp) / 1000 / done) * (total - done) }),
+    const all = await analyseAll(
+      [...catRows, ...qRows],
+      workers,
+      (done, total) => bar.update({ done, total, file: '', etaS: ((Date.now() - tp) / 1000 / done) * (total - done) }),
+      catRows.length,
     );
     bar.end();
     const cat = { rows: catRows, analyses: all.analyses.slice(0, catRows.length) };

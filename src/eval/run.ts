@@ -32,13 +32,14 @@ export interface Analysed {
 }
 
 /** Analyse every labelled file once (with the baseline descriptor), in the worker pool. */
-export async function analyseAll(rows: LabelRow[], workers: number, onProgress?: (d: number, t: number) => void): Promise<Analysed> {
+/** Rows from `queriesFrom` on are queries: they get the second reading an upload gets. */
+export async function analyseAll(rows: LabelRow[], workers: number, onProgress?: (d: number, t: number) => void, queriesFrom = rows.length): Promise<Analysed> {
   const pool = new AnalysisPool({ workers });
   let done = 0;
   try {
     const analyses = await Promise.all(
-      rows.map((r) =>
-        pool.analyse(r.path, { baseline: true }).then((a) => {
+      rows.map((r, i) =>
+        pool.analyse(r.path, { baseline: true, alt: i >= queriesFrom }).then((a) => {
           onProgress?.(++done, rows.length);
           return a;
         }),

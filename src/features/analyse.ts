@@ -11,8 +11,10 @@ export interface AnalyseOptions {
   maxSeconds?: number;
   /** Also compute the origin project's MFCC-mean descriptor (for `groovematch eval --baseline`). */
   baseline?: boolean;
-  /** Describe segments as an upload (a finer window hop for alignment) rather than as a catalogue track. */
+  /** Describe as an upload (a finer window hop for alignment, and the second reading) rather than as a catalogue track. */
   query?: boolean;
+  /** The second reading (DescribeOptions.alt) without the upload's window hop: evaluation queries. */
+  alt?: boolean;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface AnalyseOptions {
  * spectrogram is computed in its thread while this one decodes (the same spectrogram, sooner).
  */
 export async function analyseFile(path: string, opts: AnalyseOptions = {}, helper?: MelHelper): Promise<Analysis> {
-  const hop = (duration: number) => (opts.query ? { hop: queryHop(duration) } : {});
+  const hop = (duration: number) => ({ ...(opts.query ? { hop: queryHop(duration) } : {}), alt: opts.query || opts.alt });
   if (opts.baseline) {
     // The origin's descriptor needs the signal itself, so keep it (evaluation only).
     const audio = await decodeFile(path, { maxSeconds: opts.maxSeconds });

@@ -10,7 +10,8 @@ export interface Analysis {
   vector: Float32Array;
   /**
    * The whole-track descriptor with its beat-relative blocks read an octave from the canonical tempo (up
-   * below ALT_SPLIT_BPM, down from it); an upload is matched by the better of its two readings. Not stored.
+   * below ALT_SPLIT_BPM, down from it), for uploads (DescribeOptions.alt); an upload is matched by the better of
+   * its two readings. Not stored.
    */
   alt_vector?: Float32Array;
   /** The tempo factor of alt_vector's reading. */
