@@ -11,10 +11,14 @@ import { bestOfReadings } from '../recommend/similarity.js';
 export function precisionAtK(neighbours: number[][], queryLabels: string[], itemLabels: string[], k = 10): number {
   let sum = 0;
   neighbours.forEach((nn, q) => {
-    const top = nn.slice(0, k);
-    sum += top.filter((i) => itemLabels[i] === queryLabels[q]).length / Math.max(1, top.length);
+    sum += labelShare(nn.slice(0, k), queryLabels[q], itemLabels);
   });
   return neighbours.length ? sum / neighbours.length : 0;
+}
+
+/** Share of the items `top` with the label. */
+function labelShare(top: number[], label: string, itemLabels: string[]): number {
+  return top.filter((i) => itemLabels[i] === label).length / Math.max(1, top.length);
 }
 
 export interface LabelPrecision {
@@ -32,7 +36,7 @@ export function precisionByLabel(neighbours: number[][], queryLabels: string[], 
     let a = acc.get(label);
     if (!a) acc.set(label, (a = { sum: 0, n: 0, slots: 0, wrong: new Map() }));
     const top = nn.slice(0, k);
-    a.sum += top.filter((i) => itemLabels[i] === label).length / Math.max(1, top.length);
+    a.sum += labelShare(top, label, itemLabels);
     a.n++;
     a.slots += top.length;
     for (const i of top) if (itemLabels[i] !== label) a.wrong.set(itemLabels[i], (a.wrong.get(itemLabels[i]) ?? 0) + 1);
@@ -98,19 +102,20 @@ export function tempoAccuracy(estimates: number[], truth: number[], tolerance = 
 
 /** Indices of all rows sorted by descending cosine to the query (or its better reading), leaving out `skip`. */
 export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, alt?: Float32Array): number[] {
-  const cosine = (q: Float32Array, v: Float32Array) => {
+  const dot = (a: Float32Array, b: Float32Array) => {
     let d = 0;
-    let n = 0;
-    let m = 0;
-    for (let j = 0; j < v.length; j++) {
-      d += q[j] * v[j];
-      n += v[j] * v[j];
-      m += q[j] * q[j];
-    }
-    return d / ((Math.sqrt(m) || 1) * (Math.sqrt(n) || 1));
+    for (let j = 0; j < b.length; j++) d += a[j] * b[j];
+    return d;
   };
+  const norm = (v: Float32Array) => Math.sqrt(dot(v, v)) || 1;
+  const qn = norm(query);
+  const an = alt ? norm(alt) : 1;
   // As the product ranks an upload: the better of its two readings (src/recommend/similarity.ts).
-  const scores = items.map((v, i) => (i === skip ? -Infinity : bestOfReadings(cosine(query, v), alt && cosine(alt, v))));
+  const scores = items.map((v, i) => {
+    if (i === skip) return -Infinity;
+    const vn = norm(v);
+    return bestOfReadings(dot(query, v) / (qn * vn), alt && dot(alt, v) / (an * vn));
+  });
   return Array.from(scores.keys())
     .filter((i) => i !== skip)
     .sort((a, b) => scores[b] - scores[a] || a - b);

@@ -3,7 +3,8 @@ import { allocate, dsp, f32, f64, type DspKernels } from './dsp.js';
 
 const ffts = new Map<number, FFT>();
 
-function fftOf(size: number): FFT {
+/** One fft.js instance per size, kept. */
+export function fftOf(size: number): FFT {
   let f = ffts.get(size);
   if (!f) {
     f = new FFT(size);

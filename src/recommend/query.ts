@@ -8,7 +8,7 @@ import { DEFAULT_MODE, sameWeights } from './modes.js';
 import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
-import { bestOfReadings, round } from './similarity.js';
+import { bestOfReadings, round, similarityFromCosine } from './similarity.js';
 import type { Reading, Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
@@ -20,8 +20,7 @@ export interface RecommenderOptions extends PoolOptions {
 
 /** A track with its cosine to the upload, shown as a similarity in [0, 1]. */
 function toMatch(t: TrackRow, cos: number, reading: Reading = 'as measured'): TrackMatch {
-  // The same scale as an angular distance d = sqrt(2 − 2cos) read by similarityFromDistance: (1 + cos) / 2.
-  const sim = Math.max(0, Math.min(1, (1 + cos) / 2));
+  const sim = similarityFromCosine(cos);
   return {
     id: t.id,
     path: t.path,

@@ -4,6 +4,11 @@ export function similarityFromDistance(d: number): number {
   return Math.max(0, Math.min(1, s));
 }
 
+/** A cosine as a similarity in [0, 1]: (1 + cos) / 2, the scale similarityFromDistance gives an index distance. */
+export function similarityFromCosine(cos: number): number {
+  return Math.max(0, Math.min(1, (1 + cos) / 2));
+}
+
 export function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -12,8 +17,8 @@ export function round(x: number, digits: number): number {
 /**
  * How much less an upload's other-octave reading (Analysis.alt_vector) counts than its own. Without it,
  * the better of two readings would lift unrelated tracks too; with it only a clearly better reading wins.
- * Chosen by `groovematch eval` (style P@10 0.806 → 0.821 on seed 1 at 0.15, flat from 0.15 to 0.2;
- * seed 2 0.810 → 0.827; identity and 1-NN unchanged).
+ * `npx tsx scripts/eval-readings.ts [--seed 2]` sweeps it: style P@10 of the rhythm mode 0.806 / 0.810
+ * (seeds 1 / 2) with one reading, 0.822 / 0.830 with the second at 0.15; identity and 1-NN unchanged.
  */
 export const ALT_VIEW_PENALTY = 0.15;
 
