@@ -20,11 +20,8 @@ import type { VectorIndex } from '../src/catalog/index-common.js';
 import { openExactIndex, writeExactIndex } from '../src/catalog/index-exact.js';
 import { buildHnswIndex, openHnswIndex, HNSW_CONNECTIVITY, HNSW_EXPANSION_SEARCH } from '../src/catalog/index-hnsw.js';
 import { gaussian, minhash, rng, simhash, type Searcher } from './bench-ann-lsh.js';
+import { arg } from './args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const DATA = arg('data', '/tmp/gm-real,/tmp/gm-demo').split(',');
 const SIZES = arg('sizes', '10000,100000,1000000').split(',').filter(Boolean).map(Number);
 const QUERIES = Number(arg('queries', '200'));

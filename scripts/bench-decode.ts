@@ -18,11 +18,8 @@ import { TARGET_RATE, decodeBytes, decodeMono, resample } from '../src/audio/ind
 import { nativeMp3Status, withMp3Decoder, type Mp3Decoder } from '../src/audio/mpg123.js';
 import { StreamResampler } from '../src/audio/resample-stream.js';
 import { prepareMp3s } from './bench-ingest.js';
+import { arg } from './args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const RUNS = Number(arg('runs', '3'));
 const named = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const files = named.length > 0 ? named : prepareMp3s(undefined, Number(arg('n', '20')));

@@ -13,11 +13,8 @@ import path from 'node:path';
 import { decodeFile } from '../src/audio/decode.js';
 import { mp3Decoder, nativeMp3Status, withMp3Decoder, type Mp3Decoder } from '../src/audio/mpg123.js';
 import { analyseFile } from '../src/features/analyse.js';
+import { arg } from './args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const DIR = arg('dir', '/tmp/gm-bench-mp3');
 const N = Number(arg('n', '20'));
 const SOURCES = ['/usr/share/games/wesnoth/1.16/data/core/music', '/usr/share/games/supertuxkart/data/music'];

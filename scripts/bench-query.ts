@@ -22,11 +22,8 @@ import { openCatalogView } from '../src/recommend/catalog-view.js';
 import { recommendFrom } from '../src/recommend/query.js';
 import { origin, prepareMp3s } from './bench-ingest.js';
 import { jittered, readF32 } from './bench-ann.js';
+import { arg } from './args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const DATA = arg('data', '/tmp/gm-demo');
 const REQUESTS = Number(arg('requests', '40'));
 const CLI = path.join(import.meta.dirname, '..', 'dist', 'cli.js');

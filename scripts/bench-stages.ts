@@ -11,11 +11,8 @@ import path from 'node:path';
 import { decodeFile } from '../src/audio/decode.js';
 import { prepareMp3s } from './bench-ingest.js';
 import { ROOT, defaultRef, headLabel, refTree } from './ref-tree.js';
+import { arg } from './args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const REF = defaultRef(arg('ref', ''));
 const RUNS = Number(arg('runs', '5'));
 const N = Number(arg('n', '20'));

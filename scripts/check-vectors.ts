@@ -19,11 +19,8 @@ import * as current from '../src/features/vector.js';
 import { KITS, planCorpus, renderGroove, styleNames } from '../src/synth/index.js';
 import { prepareMp3s } from './bench-ingest.js';
 import { defaultRef, headLabel, refTree } from './ref-tree.js';
+import { arg } from './args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const REF = defaultRef(arg('ref', ''));
 const CLIPS = Number(arg('clips', '40'));
 const MP3S = Number(arg('mp3', '5'));

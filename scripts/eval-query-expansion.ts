@@ -13,11 +13,8 @@ import { analyseAll, score, type Scores } from '../src/eval/run.js';
 import { computeStats, finalVector } from '../src/features/standardise.js';
 import { BLOCKS, VECTOR_LENGTH } from '../src/features/vector.js';
 import { MODES } from '../src/recommend/modes.js';
+import { arg } from './args.js';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
 const n = Number(arg('n', '300'));
 const seconds = Number(arg('seconds', '20'));
 const seed = Number(arg('seed', '1'));
