@@ -1,4 +1,4 @@
-import { bestOfReadings } from '../recommend/similarity.js';
+import { ALT_VIEW_PENALTY, bestOfReadings } from '../recommend/similarity.js';
 
 /**
  * Retrieval and tempo metrics, defined as in the project's shared notes so figures compare across runs:
@@ -101,7 +101,7 @@ export function tempoAccuracy(estimates: number[], truth: number[], tolerance = 
 }
 
 /** Indices of all rows sorted by descending cosine to the query (or its better reading), leaving out `skip`. */
-export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, alt?: Float32Array): number[] {
+export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, alt?: Float32Array, penalty = ALT_VIEW_PENALTY): number[] {
   const dot = (a: Float32Array, b: Float32Array) => {
     let d = 0;
     for (let j = 0; j < b.length; j++) d += a[j] * b[j];
@@ -114,7 +114,7 @@ export function rankByCosine(query: Float32Array, items: Float32Array[], skip = 
   const scores = items.map((v, i) => {
     if (i === skip) return -Infinity;
     const vn = norm(v);
-    return bestOfReadings(dot(query, v) / (qn * vn), alt && dot(alt, v) / (an * vn));
+    return bestOfReadings(dot(query, v) / (qn * vn), alt && dot(alt, v) / (an * vn), penalty);
   });
   return Array.from(scores.keys())
     .filter((i) => i !== skip)

@@ -60,7 +60,11 @@ export function score(
   qRows: LabelRow[],
   qsAlt: (Float32Array | undefined)[] = [],
 ): Scores {
-  const rankings = qs.map((q, i) => rankByCosine(q, cat, -1, qsAlt[i]));
+  return scoreRankings(name, qs.map((q, i) => rankByCosine(q, cat, -1, qsAlt[i])), catRows, qRows);
+}
+
+/** score() from each query's ranking of the catalogue (indices, best first). */
+export function scoreRankings(name: string, rankings: number[][], catRows: LabelRow[], qRows: LabelRow[]): Scores {
   const catStyles = catRows.map((r) => r.style);
   const qStyles = qRows.map((r) => r.style);
   const byPattern = new Map(catRows.map((r, i) => [r.pattern_id, i]));

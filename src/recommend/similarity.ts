@@ -17,12 +17,12 @@ export function round(x: number, digits: number): number {
 /**
  * How much less an upload's other-octave reading (Analysis.alt_vector) counts than its own. Without it,
  * the better of two readings would lift unrelated tracks too; with it only a clearly better reading wins.
- * `npx tsx scripts/eval-readings.ts [--seed 2]` sweeps it: style P@10 of the rhythm mode 0.806 / 0.810
+ * `npx tsx scripts/eval-ranking.ts [--seed 2]` sweeps it: style P@10 of the rhythm mode 0.806 / 0.810
  * (seeds 1 / 2) with one reading, 0.822 / 0.830 with the second at 0.15; identity and 1-NN unchanged.
  */
 export const ALT_VIEW_PENALTY = 0.15;
 
 /** An upload's cosine with a track: the better of its reading and its other-octave reading, less the penalty. */
-export function bestOfReadings(cos: number, altCos: number | undefined): number {
-  return altCos === undefined ? cos : Math.max(cos, altCos - ALT_VIEW_PENALTY);
+export function bestOfReadings(cos: number, altCos: number | undefined, penalty = ALT_VIEW_PENALTY): number {
+  return altCos === undefined ? cos : Math.max(cos, altCos - penalty);
 }
