@@ -8,13 +8,13 @@ import { DATA_OPTION, dataDir, intOption, type Command } from './common.js';
 
 export const DEMO_TRACKS = 240;
 
+/** Where the demo's synthesised audio lives inside the data dir. */
+export const DEMO_AUDIO_DIR = 'demo-audio';
+
 /**
  * Synthesise the demo catalogue (labelled grooves, every pattern on two kits) into DIR/demo-audio and
  * index it. Rendering is skipped when the audio is already there, so a re-run only re-indexes.
  */
-/** Where the demo's synthesised audio lives inside the data dir. */
-export const DEMO_AUDIO_DIR = 'demo-audio';
-
 export async function buildDemo(dir: string, opts: { n?: number; workers?: number } = {}): Promise<void> {
   const audioDir = path.join(dir, DEMO_AUDIO_DIR);
   const n = opts.n ?? DEMO_TRACKS;

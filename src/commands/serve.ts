@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CATALOG_FILE, Catalog } from '../catalog/store.js';
+import { FEATURE_VERSION } from '../features/vector.js';
 import { createServingRecommender } from '../recommend/reload.js';
 import { createApp, DEFAULT_UPLOADS_PER_MINUTE } from '../web/app.js';
 import { createLogger } from '../web/logger.js';
 import { DATA_OPTION, dataDir, intOption, type Command, type Values } from './common.js';
-import { FEATURE_VERSION } from '../features/vector.js';
 import { DEMO_AUDIO_DIR, buildDemo } from './demo.js';
 
 /**

@@ -180,6 +180,7 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
     excluded_track: same ? { id: same.id, path: same.path, title: same.title } : null,
   };
 }
+
 /**
  * One recommendation for the catalogue's first track as if it were an upload, so that the first real upload
  * after a start or a reload does not pay for compiling and first touching the segment search: measured on
