@@ -26,8 +26,8 @@ interface Tree {
   mfcc(s: Spec): unknown;
   onsetEnvelopes(s: Spec): unknown;
   whitenedEnvelopes(s: Spec): unknown;
-  describeSpectrogram(s: Spec, duration: number, opts: { hop?: number }): unknown;
-  describe(x: Float32Array, sr: number, opts: { hop?: number }): unknown;
+  describeSpectrogram(s: Spec, duration: number, opts: { hop?: number; alt?: boolean }): unknown;
+  describe(x: Float32Array, sr: number, opts: { hop?: number; alt?: boolean }): unknown;
   queryHop(duration: number): number;
 }
 
@@ -50,7 +50,8 @@ function run(t: Tree, signals: Float32Array[], query: boolean): number[] {
   };
   for (const x of signals) {
     const duration = x.length / SR;
-    const opts = query ? { hop: t.queryHop(duration) } : {};
+    // An upload as analyseFile describes one (a tree from before the second reading ignores `alt`).
+    const opts = query ? { hop: t.queryHop(duration), alt: true } : {};
     let spec: Spec | undefined;
     out[0] += cpu(() => (spec = t.melSpectrogram(x, SR)));
     const m = cpu(() => t.mfcc(spec!));

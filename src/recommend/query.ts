@@ -183,9 +183,10 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
 
 /**
  * One recommendation for the catalogue's first track as if it were an upload, so that the first real upload
- * after a start or a reload does not pay for compiling and first touching the segment search: measured on
- * the demo catalogue with a 3-minute upload, the first call blocked the event loop for 64-72 ms, later ones
- * for about 18. Best effort: an empty or odd catalogue is simply not warmed.
+ * after a start or a reload does not pay for compiling and first touching the segment search: on the demo
+ * catalogue a 30 s upload's first recommendation took 58 ms of event loop, later ones 6.6 (`npx tsx
+ * scripts/bench-query.ts`, column "recommend, first call"). Best effort: an empty or odd catalogue is simply
+ * not warmed.
  */
 export function warmUp(view: CatalogView): void {
   try {
