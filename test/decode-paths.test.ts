@@ -15,7 +15,6 @@ const native = nativeMp3Status();
 const SKIP = `skipped: the groovematch-mpg123 addon is not installed (${native.reason}); apt-get install libmpg123-dev, then npm ci`;
 const RATE = 44100;
 
-
 const tone = (freq: number, seconds: number, amp = 0.5) =>
   Float32Array.from({ length: Math.round(RATE * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * freq * i) / RATE));
 

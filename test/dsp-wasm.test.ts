@@ -6,6 +6,7 @@ import { dsp, useDsp } from '../src/features/dsp.js';
 import { melSpectrogram } from '../src/features/frames.js';
 import { highPass, onsetEnvelopes, sliceEnvelopes, whitenedEnvelopes } from '../src/features/onset.js';
 import { mfcc } from '../src/features/timbre.js';
+import { VECTOR_LENGTH } from '../src/features/vector.js';
 import { clusterCount, kmeans } from '../src/recommend/cluster.js';
 import { renderGroove } from '../src/synth/index.js';
 
@@ -86,7 +87,7 @@ suite('WebAssembly analysis kernels', () => {
   it('give the JavaScript k-means clusters (segment-sized vectors and small ones)', () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
-    for (const [n, dim] of [[63, 878], [10, 5], [200, 40]]) {
+    for (const [n, dim] of [[63, VECTOR_LENGTH], [10, 5], [200, 40]]) {
       const vs = Array.from({ length: n }, () => Float32Array.from({ length: dim }, rnd));
       const [js, wasm] = both(() => kmeans(vs, clusterCount(n)));
       expect(new Set(js).size).toBeGreaterThan(1);
