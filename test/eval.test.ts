@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy } from '../src/eval/metrics.js';
-import { ALT_VIEW_PENALTY } from '../src/recommend/similarity.js';
+import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY } from '../src/recommend/similarity.js';
 
 describe('eval metrics', () => {
   it('precision, 1-NN and chance on a case worked by hand', () => {
@@ -54,7 +54,19 @@ describe('eval metrics', () => {
     const below = [unit(1 - ALT_VIEW_PENALTY - 0.05), Float32Array.of(0, 1)];
     const above = [unit(1 - ALT_VIEW_PENALTY + 0.05), Float32Array.of(0, 1)];
     expect(rankByCosine(q, below)).toEqual([0, 1]);
-    expect(rankByCosine(q, below, -1, alt)).toEqual([1, 0]);
-    expect(rankByCosine(q, above, -1, alt)).toEqual([0, 1]);
+    const others = [{ v: alt, penalty: ALT_VIEW_PENALTY }];
+    expect(rankByCosine(q, below, -1, others)).toEqual([1, 0]);
+    expect(rankByCosine(q, above, -1, others)).toEqual([0, 1]);
+  });
+
+  it('each other reading must win by its own penalty', () => {
+    const q = Float32Array.of(1, 0, 0);
+    const octave = { v: Float32Array.of(0, 1, 0), penalty: ALT_VIEW_PENALTY };
+    const ternary = { v: Float32Array.of(0, 0, 1), penalty: TERNARY_VIEW_PENALTY };
+    const tilt = (c: number) => Float32Array.of(c, 0, Math.sqrt(1 - c * c));
+    // Item 1 matches the ternary reading exactly (1 − 0.25 = 0.75); item 0 sits between the two penalties.
+    const between = [tilt(1 - (ALT_VIEW_PENALTY + TERNARY_VIEW_PENALTY) / 2), Float32Array.of(0, 0, 1)];
+    expect(rankByCosine(q, between, -1, [octave, ternary])).toEqual([0, 1]);
+    expect(rankByCosine(q, between, -1, [octave, { ...ternary, penalty: ALT_VIEW_PENALTY }])).toEqual([1, 0]);
   });
 });

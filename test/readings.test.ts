@@ -10,8 +10,8 @@ import { renderGroove } from '../src/synth/index.js';
 import { encodeWav } from '../src/synth/wav.js';
 
 const SR = 22050;
-const groove = (style: string, bpm: number, kit: string) =>
-  renderGroove({ style, bpm, kit, seconds: 12, seed: 5, sampleRate: SR, patternVariant: 0 });
+const groove = (style: string, bpm: number, kit: string, patternVariant = 0) =>
+  renderGroove({ style, bpm, kit, seconds: 12, seed: 5, sampleRate: SR, patternVariant });
 
 let dir: string;
 let view: CatalogView;
@@ -22,6 +22,8 @@ beforeAll(async () => {
   for (const [style, bpm] of [['rock', 150], ['samba', 175], ['house', 124], ['waltz', 120], ['funk', 100], ['reggaeton', 95]] as const) {
     fs.writeFileSync(path.join(music, `${style}-${bpm}.wav`), encodeWav(groove(style, bpm, 'acoustic').samples, SR));
   }
+  // Read at 68 on this kit; the same groove on the bright kit reads at 102 (3:2).
+  fs.writeFileSync(path.join(music, 'one-drop-68.wav'), encodeWav(groove('reggae-one-drop', 68, 'acoustic', 1).samples, SR));
   await buildCatalog({ dirs: [music], dataDir: path.join(dir, 'data'), workers: 1 });
   view = openCatalogView(path.join(dir, 'data'));
 }, 60_000);
@@ -35,8 +37,8 @@ describe("an upload's second reading, an octave away", () => {
     // Rock at 170 folds to an 85 BPM beat; the catalogue's rock at 150 keeps its 150 BPM beat.
     const upload = describeAudio(groove('rock', 170, 'bright').samples, SR, { alt: true });
     expect(upload.alt_factor).toBe(2);
-    const withAlt = recommendFrom(view, upload, { k: 6 });
-    const without = recommendFrom(view, { ...upload, alt_vector: undefined }, { k: 6 });
+    const withAlt = recommendFrom(view, upload, { k: 7 });
+    const without = recommendFrom(view, { ...upload, alt_vector: undefined, ternary: undefined }, { k: 7 });
     const rock = (r: typeof withAlt) => r.best.find((t) => t.path.endsWith('rock-150.wav'))!;
     expect(withAlt.best[0].path).toMatch(/rock-150\.wav$/);
     // Without it the half-time reading ranks the same groove among the least similar.
@@ -53,12 +55,30 @@ describe("an upload's second reading, an octave away", () => {
     // Samba at 150 keeps a 150 BPM beat; the catalogue's samba at 175 folds to 87.5.
     const upload = describeAudio(groove('samba', 150, 'bright').samples, SR, { alt: true });
     expect(upload.alt_factor).toBe(0.5);
-    const withAlt = recommendFrom(view, upload, { k: 6 });
-    const without = recommendFrom(view, { ...upload, alt_vector: undefined, alt_factor: undefined }, { k: 6 });
+    const withAlt = recommendFrom(view, upload, { k: 7 });
+    const without = recommendFrom(view, { ...upload, alt_vector: undefined, alt_factor: undefined, ternary: undefined }, { k: 7 });
     const samba = (r: typeof withAlt) => r.best.find((t) => t.path.endsWith('samba-175.wav'))!;
     expect(withAlt.best[0].path).toMatch(/samba-175\.wav$/);
     expect(without.best.findIndex((t) => t.path.endsWith('samba-175.wav'))).toBeGreaterThan(2);
     expect(samba(withAlt).reading).toBe('half time');
     expect(samba(withAlt).similarity).toBeGreaterThan(samba(without).similarity + 0.05);
+  });
+});
+
+describe("an upload's readings a factor of three away", () => {
+  it('finds a one-drop whose beat the upload reads at 3:2', () => {
+    const upload = describeAudio(groove('reggae-one-drop', 68, 'bright', 1).samples, SR, { alt: true });
+    // The estimator hears the bright kit's one-drop at 102, not 68.
+    expect(upload.tempo).toBeGreaterThan(98);
+    expect(upload.ternary?.map((t) => t.factor.toFixed(3)).sort()).toEqual(['1.333', '1.500']);
+    const withAll = recommendFrom(view, upload, { k: 7 });
+    const octaveOnly = recommendFrom(view, { ...upload, ternary: undefined }, { k: 7 });
+    const at = (r: typeof withAll) => r.best.findIndex((t) => t.path.endsWith('one-drop-68.wav'));
+    expect(at(withAll)).toBe(0);
+    expect(withAll.best[0].reading).toBe('4:3 time');
+    expect(at(octaveOnly)).toBeGreaterThan(0);
+    expect(withAll.best[0].similarity).toBeGreaterThan(octaveOnly.best[at(octaveOnly)].similarity + 0.05);
+    // Readings only add candidates: no track's similarity falls.
+    for (const t of octaveOnly.best) expect(withAll.best.find((u) => u.id === t.id)?.similarity ?? 1).toBeGreaterThanOrEqual(t.similarity);
   });
 });

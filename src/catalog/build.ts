@@ -18,6 +18,7 @@ import {
 import { DEFAULT_INDEX, indexFileName, isIndexKind, writeIndexFiles, type IndexKind } from './index-files.js';
 import { formatDuration, type BuildProgress } from './progress.js';
 import { isUnder, scanAudio, sha256File, type ScannedFile } from './scan.js';
+import { chooseStoredReadings } from './readings.js';
 import { Catalog, META, type TrackRow, type VectorItem } from './store.js';
 import { readTags } from './tags.js';
 
@@ -220,12 +221,14 @@ function checkAnalysis(a: Analysis): void {
 
 /** Rebuild an Analysis from stored rows, to reuse it for a byte-identical file. */
 function analysisOf(catalog: Catalog, t: TrackRow): Analysis {
+  const r = catalog.measuredReadings(t.id);
   return {
     feature_version: t.feature_version,
     duration_s: t.duration_s,
     tempo: t.tempo,
     tempo_confidence: t.tempo_confidence,
-    vector: t.vector,
+    vector: r?.vector ?? t.vector,
+    ...(r?.alt_vector && (r.alt_factor === 2 || r.alt_factor === 0.5) ? { alt_vector: r.alt_vector, alt_factor: r.alt_factor } : {}),
     segments: catalog.segmentsOfTrack(t.id).map((g) => ({
       start_s: g.start_s,
       end_s: g.end_s,
@@ -257,9 +260,14 @@ function writeIndexes(catalog: Catalog, log: (line: string) => void, index?: Ind
   const raw = (items: Iterable<VectorItem>) => (function* () {
     for (const it of items) yield it.vector;
   })();
-  const trackStats = computeStats(raw(catalog.trackVectors()), VECTOR_LENGTH, BLOCKS);
+  const readings = catalog.trackReadings();
+  const choice = chooseStoredReadings(readings, DEFAULT_WEIGHTS);
+  const octave = choice.reduce((a, c) => a + c, 0);
+  if (octave > 0) log(`${octave} of ${readings.length} tracks indexed an octave from their measured beat, as their neighbours are read`);
+  const trackStats = computeStats(readings.map((r, i) => (choice[i] && r.alt_vector) || r.vector), VECTOR_LENGTH, BLOCKS);
   const segmentStats = computeStats(raw(catalog.segmentVectors()), VECTOR_LENGTH, BLOCKS);
   const n = catalog.db.transaction(() => {
+    catalog.setReadings(new Map(readings.map((r, i) => [r.id, choice[i] ? 1 : 0])));
     catalog.setMetas({
       [META.featureVersion]: FEATURE_VERSION,
       [META.dim]: String(VECTOR_LENGTH),

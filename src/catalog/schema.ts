@@ -49,6 +49,14 @@ export const MIGRATIONS: ((db: Database.Database) => void)[] = [
       );
     `);
   },
+  // gm9: a track's other-octave reading, and which of its two readings the build chose to index.
+  (db) => {
+    db.exec(`
+      ALTER TABLE tracks ADD COLUMN alt_vector BLOB;
+      ALTER TABLE tracks ADD COLUMN alt_factor REAL;
+      ALTER TABLE tracks ADD COLUMN reading INTEGER NOT NULL DEFAULT 0;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -50,8 +50,12 @@ export interface TrackRow extends FileInfo, TrackTags {
   duration_s: number;
   tempo: number;
   tempo_confidence: number;
-  /** Raw (unstandardised) descriptor. */
+  /** Raw (unstandardised) descriptor: the reading the build chose (as measured, or alt_vector when reading = 1). */
   vector: Float32Array;
+  /** 0: the track as measured is indexed; 1: its other-octave reading (src/catalog/readings.ts). */
+  reading: 0 | 1;
+  /** Tempo factor of the other-octave reading (2 or 0.5); null for a track stored without one. */
+  alt_factor: number | null;
   /** Item id in tracks.ann; null until the next index build. */
   ann_id: number | null;
   feature_version: string;
@@ -77,6 +81,14 @@ export interface VectorItem {
   vector: Float32Array;
 }
 
+/** Both stored readings of a track, for the build's choice between them. */
+export interface ReadingItem {
+  id: number;
+  vector: Float32Array;
+  alt_vector: Float32Array | null;
+  reading: 0 | 1;
+}
+
 export interface Failure {
   path: string;
   reason: string;
@@ -95,8 +107,11 @@ function toSegment(r: Raw | undefined): SegmentRow | undefined {
   return { ...(r as unknown as SegmentRow), vector: blobToVector(r.vector) };
 }
 
+/** The indexed reading of a track, as its vector. */
+const CHOSEN = 'CASE WHEN reading = 1 AND alt_vector IS NOT NULL THEN alt_vector ELSE vector END';
+
 const TRACK_COLS = `id, path, size, mtime_ms, hash, duration_s, tempo, tempo_confidence, title, artist, album, tags,
-  vector, ann_id, feature_version, added_at`;
+  ${CHOSEN} AS vector, reading, alt_factor, ann_id, feature_version, added_at`;
 
 /** The catalogue: catalog.sqlite in the data dir. One writer (the build); any number of readers (WAL). */
 export class Catalog {
@@ -108,7 +123,11 @@ export class Catalog {
     this.dataDir = dataDir;
   }
 
-  static open(dataDir: string, opts: { readonly?: boolean } = {}): Catalog {
+  /**
+   * `olderSchema` (read-only only) opens a catalogue of an older schema without migrating it, for callers that
+   * read nothing newer than the first schema's columns (is it a demo catalogue to rebuild?).
+   */
+  static open(dataDir: string, opts: { readonly?: boolean; olderSchema?: boolean } = {}): Catalog {
     const dir = path.resolve(dataDir);
     const file = path.join(dir, CATALOG_FILE);
     if (opts.readonly && !fs.existsSync(file)) {
@@ -119,7 +138,7 @@ export class Catalog {
     try {
       if (!opts.readonly) db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
-      migrate(db, file, !!opts.readonly);
+      migrate(db, file, !!opts.readonly, !!(opts.readonly && opts.olderSchema));
     } catch (err) {
       db.close();
       throw err;
@@ -156,13 +175,14 @@ export class Catalog {
       const row = this.db
         .prepare(
           `INSERT INTO tracks (path, size, mtime_ms, hash, duration_s, tempo, tempo_confidence, title, artist, album,
-             tags, vector, ann_id, feature_version, added_at)
+             tags, vector, alt_vector, alt_factor, reading, ann_id, feature_version, added_at)
            VALUES (@path, @size, @mtime_ms, @hash, @duration_s, @tempo, @tempo_confidence, @title, @artist, @album,
-             @tags, @vector, NULL, @feature_version, @added_at)
+             @tags, @vector, @alt_vector, @alt_factor, 0, NULL, @feature_version, @added_at)
            ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, hash = excluded.hash,
              duration_s = excluded.duration_s, tempo = excluded.tempo, tempo_confidence = excluded.tempo_confidence,
              title = excluded.title, artist = excluded.artist, album = excluded.album, tags = excluded.tags,
-             vector = excluded.vector, ann_id = NULL, feature_version = excluded.feature_version
+             vector = excluded.vector, alt_vector = excluded.alt_vector, alt_factor = excluded.alt_factor, reading = 0,
+             ann_id = NULL, feature_version = excluded.feature_version
            RETURNING id`,
         )
         .get({
@@ -178,6 +198,8 @@ export class Catalog {
           album: tags.album,
           tags: JSON.stringify(tags.tags),
           vector: vectorToBlob(analysis.vector),
+          alt_vector: analysis.alt_vector ? vectorToBlob(analysis.alt_vector) : null,
+          alt_factor: analysis.alt_vector ? (analysis.alt_factor ?? null) : null,
           feature_version: analysis.feature_version,
           added_at: new Date().toISOString(),
         }) as { id: number };
@@ -278,11 +300,38 @@ export class Catalog {
       .all() as (FileInfo & { id: number; feature_version: string })[];
   }
 
-  /** Raw track vectors by id: the order assignAnnIds numbers them in. Streams; do not write while iterating. */
+  /** Raw track vectors (the chosen readings) by id: the order assignAnnIds numbers them in. Streams; do not write while iterating. */
   *trackVectors(): Generator<VectorItem> {
-    for (const r of this.db.prepare('SELECT id, ann_id, vector FROM tracks ORDER BY id').iterate() as Iterable<Raw>) {
+    for (const r of this.db.prepare(`SELECT id, ann_id, ${CHOSEN} AS vector FROM tracks ORDER BY id`).iterate() as Iterable<Raw>) {
       yield { id: r.id as number, ann_id: r.ann_id as number | null, vector: blobToVector(r.vector) };
     }
+  }
+
+  /** Both readings of every track, by id. */
+  trackReadings(): ReadingItem[] {
+    const rows = this.db.prepare('SELECT id, vector, alt_vector, reading FROM tracks ORDER BY id').all() as (Raw & { alt_vector: Uint8Array | null })[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      vector: blobToVector(r.vector),
+      alt_vector: r.alt_vector ? blobToVector(r.alt_vector) : null,
+      reading: r.reading === 1 ? 1 : 0,
+    }));
+  }
+
+  /** The track as analysed (its measured reading and its other-octave one), to reuse for identical bytes. */
+  measuredReadings(id: number): { vector: Float32Array; alt_vector: Float32Array | null; alt_factor: number | null } | undefined {
+    const r = this.db.prepare('SELECT vector, alt_vector, alt_factor FROM tracks WHERE id = ?').get(id) as
+      | { vector: Uint8Array; alt_vector: Uint8Array | null; alt_factor: number | null }
+      | undefined;
+    return r && { vector: blobToVector(r.vector), alt_vector: r.alt_vector ? blobToVector(r.alt_vector) : null, alt_factor: r.alt_factor };
+  }
+
+  /** Which reading each track (by id) is indexed with, in one transaction; ann ids are cleared by the caller's rebuild. */
+  setReadings(choices: ReadonlyMap<number, 0 | 1>): void {
+    const st = this.db.prepare('UPDATE tracks SET reading = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const [id, r] of choices) st.run(r, id);
+    })();
   }
 
   /** Raw segment vectors by id: the order assignAnnIds numbers them in. */
@@ -371,12 +420,12 @@ export class Catalog {
   }
 }
 
-function migrate(db: Database.Database, file: string, readonly: boolean): void {
+function migrate(db: Database.Database, file: string, readonly: boolean, olderSchema = false): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new Error(`${file} has schema version ${version}; this groovematch understands up to ${SCHEMA_VERSION}`);
   }
-  if (version === SCHEMA_VERSION) return;
+  if (version === SCHEMA_VERSION || (olderSchema && version >= 1)) return;
   if (readonly) {
     throw new Error(`${file} has schema version ${version}, expected ${SCHEMA_VERSION}: run \`groovematch index <dir>\``);
   }

@@ -16,7 +16,7 @@ import { DEMO_AUDIO_DIR, buildDemo } from './demo.js';
  */
 export function demoBuildReason(dir: string): string | null {
   if (!fs.existsSync(path.join(dir, CATALOG_FILE))) return `No catalogue in ${dir}`;
-  const cat = Catalog.open(dir, { readonly: true });
+  const cat = Catalog.open(dir, { readonly: true, olderSchema: true });
   try {
     const info = cat.info();
     if (info.tracks === 0 || info.feature_version === null) return `No catalogue in ${dir}`;

@@ -1,11 +1,17 @@
-import { ALT_VIEW_PENALTY, bestOfReadings } from '../recommend/similarity.js';
+import { bestReading } from '../recommend/similarity.js';
 
 /**
  * Retrieval and tempo metrics, defined as in the project's shared notes so figures compare across runs:
- * similarity is cosine over final vectors and a query's own item is always left out. A query with an
- * other-octave reading is ranked as the product ranks it: by the better of its two cosines, the second less
- * ALT_VIEW_PENALTY.
+ * similarity is cosine over final vectors and a query's own item is always left out. A query with other
+ * readings is ranked as the product ranks an upload: by the best of its cosines, each other reading's less its
+ * penalty (ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY).
  */
+
+/** An upload's other reading as a final vector, with what it must win by. */
+export interface OtherView {
+  v: Float32Array;
+  penalty: number;
+}
 
 /** Share of each query's 10 nearest items with the query's label, averaged over queries. */
 export function precisionAtK(neighbours: number[][], queryLabels: string[], itemLabels: string[], k = 10): number {
@@ -100,8 +106,8 @@ export function tempoAccuracy(estimates: number[], truth: number[], tolerance = 
   return { acc1: a1 / n, acc2: a2 / n };
 }
 
-/** Indices of all rows sorted by descending cosine to the query (or its better reading), leaving out `skip`. */
-export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, alt?: Float32Array, penalty = ALT_VIEW_PENALTY): number[] {
+/** Indices of all rows sorted by descending cosine to the query (or its best reading), leaving out `skip`. */
+export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, others: readonly OtherView[] = []): number[] {
   const dot = (a: Float32Array, b: Float32Array) => {
     let d = 0;
     for (let j = 0; j < b.length; j++) d += a[j] * b[j];
@@ -109,12 +115,13 @@ export function rankByCosine(query: Float32Array, items: Float32Array[], skip = 
   };
   const norm = (v: Float32Array) => Math.sqrt(dot(v, v)) || 1;
   const qn = norm(query);
-  const an = alt ? norm(alt) : 1;
-  // As the product ranks an upload: the better of its two readings (src/recommend/similarity.ts).
+  const on = others.map((o) => norm(o.v));
+  const penalties = others.map((o) => o.penalty);
+  // As the product ranks an upload: the best of its readings, each less its penalty (src/recommend/similarity.ts).
   const scores = items.map((v, i) => {
     if (i === skip) return -Infinity;
     const vn = norm(v);
-    return bestOfReadings(dot(query, v) / (qn * vn), alt && dot(alt, v) / (an * vn), penalty);
+    return bestReading(dot(query, v) / (qn * vn), others.map((o, j) => dot(o.v, v) / (on[j] * vn)), penalties).cos;
   });
   return Array.from(scores.keys())
     .filter((i) => i !== skip)

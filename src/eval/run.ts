@@ -5,8 +5,9 @@ import type { Analysis, BlockWeights } from '../features/types.js';
 import { BLOCKS, FEATURE_VERSION } from '../features/vector.js';
 import { DEFAULT_MODE, MODES } from '../recommend/modes.js';
 import type { LabelRow } from './labels.js';
-import { ALT_VIEW_PENALTY } from '../recommend/similarity.js';
-import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy, type LabelPrecision } from './metrics.js';
+import { chooseStoredReadings, type ConsensusOptions } from '../catalog/readings.js';
+import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY } from '../recommend/similarity.js';
+import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy, type LabelPrecision, type OtherView } from './metrics.js';
 
 export interface Scores {
   name: string;
@@ -31,8 +32,10 @@ export interface Analysed {
   analyses: Analysis[];
 }
 
-/** Analyse every labelled file once (with the baseline descriptor), in the worker pool. */
-/** Rows from `queriesFrom` on are queries: they get the second reading an upload gets. */
+/**
+ * Analyse every labelled file once (with the baseline descriptor), in the worker pool. Rows from `queriesFrom`
+ * on are queries: they get the other readings an upload gets.
+ */
 export async function analyseAll(rows: LabelRow[], workers: number, onProgress?: (d: number, t: number) => void, queriesFrom = rows.length): Promise<Analysed> {
   const pool = new AnalysisPool({ workers });
   let done = 0;
@@ -58,9 +61,9 @@ export function score(
   qs: Float32Array[],
   catRows: LabelRow[],
   qRows: LabelRow[],
-  qsAlt: (Float32Array | undefined)[] = [],
+  qsOthers: (readonly OtherView[])[] = [],
 ): Scores {
-  return scoreRankings(name, qs.map((q, i) => rankByCosine(q, cat, -1, qsAlt[i])), catRows, qRows);
+  return scoreRankings(name, qs.map((q, i) => rankByCosine(q, cat, -1, qsOthers[i] ?? [])), catRows, qRows);
 }
 
 /** score() from each query's ranking of the catalogue (indices, best first). */
@@ -81,12 +84,32 @@ export function scoreRankings(name: string, rankings: number[][], catRows: Label
   };
 }
 
-/** Our descriptor under given block weights, standardised with the catalogue's statistics. */
-export function scoreWeights(name: string, cat: Analysed, qs: Analysed, weights: BlockWeights): Scores {
+/** An upload's other readings as raw vectors with their penalties, in the product's order (src/recommend/query.ts). */
+export function otherReadings(a: Analysis): { raw: Float32Array; penalty: number }[] {
+  return [
+    ...(a.alt_vector ? [{ raw: a.alt_vector, penalty: ALT_VIEW_PENALTY }] : []),
+    ...(a.ternary ?? []).map((t) => ({ raw: t.vector, penalty: TERNARY_VIEW_PENALTY })),
+  ];
+}
+
+/**
+ * The catalogue as the build indexes it: each track's vector is the reading chooseStoredReadings picks under
+ * the rhythm weighting (src/catalog/readings.ts), whatever weighting is scored afterwards.
+ */
+export function indexedCatalog(cat: Analysed, opts: ConsensusOptions = {}): Analysed {
+  const choice = chooseStoredReadings(cat.analyses, MODES.rhythm, opts);
+  return { rows: cat.rows, analyses: cat.analyses.map((a, i) => (choice[i] && a.alt_vector ? { ...a, vector: a.alt_vector } : a)) };
+}
+
+/**
+ * Our descriptor under given block weights, standardised with the catalogue's statistics. `cat` as indexed
+ * (indexedCatalog); queries ranked by all their readings unless `ownOnly`.
+ */
+export function scoreWeights(name: string, cat: Analysed, qs: Analysed, weights: BlockWeights, ownOnly = false): Scores {
   const stats = computeStats(cat.analyses.map((a) => a.vector), cat.analyses[0].vector.length, BLOCKS);
   const f = (v: Float32Array) => finalVector(v, stats, BLOCKS, weights);
-  const alt = (a: Analysis) => (a.alt_vector ? f(a.alt_vector) : undefined);
-  return score(name, cat.analyses.map((a) => f(a.vector)), qs.analyses.map((a) => f(a.vector)), cat.rows, qs.rows, qs.analyses.map(alt));
+  const others = (a: Analysis) => (ownOnly ? [] : otherReadings(a).map((o) => ({ v: f(o.raw), penalty: o.penalty })));
+  return score(name, cat.analyses.map((a) => f(a.vector)), qs.analyses.map((a) => f(a.vector)), cat.rows, qs.rows, qs.analyses.map(others));
 }
 
 export interface EvalReport {
@@ -98,7 +121,8 @@ export interface EvalReport {
 }
 
 /** Every mode's scores (or only `modes`'), the baseline's, the ablation and tempo accuracy. */
-export function evaluate(cat: Analysed, qs: Analysed, modes_?: string[]): EvalReport {
+export function evaluate(measured: Analysed, qs: Analysed, modes_?: string[]): EvalReport {
+  const cat = indexedCatalog(measured);
   const modes = Object.entries(MODES).filter(([name]) => !modes_ || modes_.includes(name)).map(([name, w]) => scoreWeights(`groovematch ${name}`, cat, qs, w));
   const baseline = score(
     'origin: mean of 40 MFCCs',
@@ -160,7 +184,7 @@ export function formatReport(r: EvalReport, meta: { corpus: string; seconds: num
     `## groovematch eval`,
     '',
     `- corpus: ${meta.corpus}`,
-    `- feature version: ${FEATURE_VERSION}; similarity: cosine over final vectors (a query with an other-octave reading: the better one, less ${ALT_VIEW_PENALTY}), exact search`,
+    `- feature version: ${FEATURE_VERSION}; similarity: cosine over final vectors (a query's best reading: an octave away less ${ALT_VIEW_PENALTY}, a factor of three away less ${TERNARY_VIEW_PENALTY}); catalogue tracks at the octave reading their neighbours agree on; exact search`,
     `- time: ${meta.seconds.toFixed(1)} s on ${availableParallelism()} cores, ${new Date().toISOString()}`,
     '',
     '### Retrieval (queries on kits never seen by the catalogue)',

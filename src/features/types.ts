@@ -10,12 +10,14 @@ export interface Analysis {
   vector: Float32Array;
   /**
    * The whole-track descriptor with its beat-relative blocks read an octave from the canonical tempo (up
-   * below ALT_SPLIT_BPM, down from it), for uploads (DescribeOptions.alt); an upload is matched by the better of
-   * its two readings. Not stored.
+   * below ALT_SPLIT_BPM, down from it). A catalogue track stores it and the build may index it instead of
+   * `vector` (src/catalog/readings.ts); an upload is matched by the better of its readings.
    */
   alt_vector?: Float32Array;
   /** The tempo factor of alt_vector's reading. */
   alt_factor?: AltFactor;
+  /** Uploads only (DescribeOptions.alt): the whole track read a factor of three away (3:2, 3:4, 2:3 or 4:3). */
+  ternary?: OtherReading[];
   segments: SegmentAnalysis[];
   /** The origin's MFCC-mean descriptor, only when asked for (evaluation). */
   baseline?: Float32Array;
@@ -25,6 +27,12 @@ export interface SegmentAnalysis {
   start_s: number;
   end_s: number;
   tempo: number;
+  vector: Float32Array;
+}
+
+/** A whole-track reading at another beat: factor = its beat's tempo over the canonical beat's. */
+export interface OtherReading {
+  factor: number;
   vector: Float32Array;
 }
 

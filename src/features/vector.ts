@@ -19,10 +19,10 @@ import {
 import type { Block } from './standardise.js';
 import { estimateTempo } from './tempo.js';
 import { N_MFCC, coefficientStats, mfcc } from './timbre.js';
-import type { AltFactor, Analysis, BlockWeights, SegmentAnalysis } from './types.js';
+import type { AltFactor, Analysis, BlockWeights, OtherReading, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
-export const FEATURE_VERSION = 'gm8';
+export const FEATURE_VERSION = 'gm9';
 
 export const SEGMENT_WINDOW_S = 10;
 export const SEGMENT_HOP_S = 5;
@@ -75,9 +75,17 @@ interface Onsets {
  * canonical octave puts a 170 BPM groove read at half time (85) and the same groove at 150 an octave apart,
  * and the second reading lines them up again. Below this canonical tempo the second reading doubles the
  * tempo, from it up it halves it, so the second reading stays within half an octave of the canonical one's
- * range (57-226 BPM).
+ * range (57-226 BPM). Catalogue tracks store it (the build may index it instead: src/catalog/readings.ts);
+ * uploads are matched by the better of their readings.
  */
 export const ALT_SPLIT_BPM = CANONICAL_MIN_BPM * Math.SQRT2;
+
+/**
+ * An upload's readings a factor of three away, each moved into the canonical octave: a 6/8 groove read at the
+ * eighth on one recording and at the dotted quarter on another, or a one-drop read at 68 and at 102, differ by
+ * 3 or 3:2, which no octave lines up.
+ */
+const TERNARY_FACTORS = [3, 1 / 3] as const;
 
 function concat(parts: Float32Array[]): Float32Array {
   const vector = new Float32Array(VECTOR_LENGTH);
@@ -89,20 +97,32 @@ function concat(parts: Float32Array[]): Float32Array {
   return vector;
 }
 
-function describeFrames(env: Onsets, timbre: Float32Array, opts: { prior?: { priorBpm: number; priorOctaves: number }; alt?: boolean } = {}) {
+interface FrameOptions {
+  prior?: { priorBpm: number; priorOctaves: number };
+  /** Read the whole track an octave away too. */
+  alt?: boolean;
+  /** Read it a factor of three away too (uploads). */
+  ternary?: boolean;
+}
+
+function describeFrames(env: Onsets, timbre: Float32Array, opts: FrameOptions = {}) {
   const tempo = estimateTempo(env.tempo.bands, env.tempo.fps, opts.prior);
   const { bands, fps } = env.pattern;
   const beat = canonicalPeriod(tempo.period, fps);
   const altFactor: AltFactor = (fps * 60) / beat < ALT_SPLIT_BPM ? 2 : 0.5;
+  const ternary = opts.ternary ? TERNARY_FACTORS.map((f) => canonicalPeriod(beat / f, fps)) : [];
   // The halving reading's beat is twice as long, and so are the lags it reads.
-  const longest = opts.alt ? Math.max(beat, beat / altFactor) : beat;
+  const longest = Math.max(beat, opts.alt ? beat / altFactor : 0, ...ternary);
   const acfs = onsetAutocorrelations(bands, fps, patternMaxLag(longest, fps));
-  const shared = { tempo: tempoCode(tempo.bpm), bpm: bpmCode(tempo.bpm), lag: lagAutocorrelation(acfs, fps) };
-  const read = (period: number) =>
-    concat([shared.tempo, shared.bpm, beatAutocorrelation(acfs, period), barPattern(bands, period), shared.lag, timbre]);
+  const lag = lagAutocorrelation(acfs, fps);
+  // The octave-folded BPM code and the octave-aware tempo code need no new reading an octave away; a
+  // factor of three moves the tempo itself.
+  const read = (period: number, bpm = tempo.bpm) =>
+    concat([tempoCode(bpm), bpmCode(bpm), beatAutocorrelation(acfs, period), barPattern(bands, period), lag, timbre]);
   const vector = read(beat);
   const alt = opts.alt ? { vector: read(beat / altFactor), factor: altFactor } : undefined;
-  return { vector, alt, tempo };
+  const others: OtherReading[] = ternary.map((p) => ({ factor: beat / p, vector: read(p, (tempo.bpm * beat) / p) }));
+  return { vector, alt, others, tempo };
 }
 
 /** Start times of the segment windows of a track of the given length; a short track is one window. */
@@ -135,8 +155,8 @@ export interface DescribeOptions {
   /** Seconds between segment windows; SEGMENT_HOP_S (the catalogue's) by default. */
   hop?: number;
   /**
-   * Also read the whole track an octave away (Analysis.alt_vector): what an upload is matched by. Catalogue
-   * tracks store one reading, so they skip it (about 1.3 ms of a 4-minute track's 87 ms of features).
+   * Also read the whole track a factor of three away (Analysis.ternary): what an upload is matched by besides
+   * its octave reading. Catalogue tracks store their two octave readings only.
    */
   alt?: boolean;
 }
@@ -151,7 +171,7 @@ export function describeSpectrogram(spec: MelSpectrogram, duration: number, opts
   const coeffs = mfcc(spec);
   // Onsets are detected once; every window reads its span of the same envelopes, like its MFCCs.
   const env = { tempo: onsetEnvelopes(spec), pattern: whitenedEnvelopes(spec) };
-  const whole = describeFrames(env, coefficientStats(coeffs, 0, spec.frames), { alt: opts.alt });
+  const whole = describeFrames(env, coefficientStats(coeffs, 0, spec.frames), { alt: true, ternary: opts.alt });
   const segments: SegmentAnalysis[] = segmentStarts(duration, SEGMENT_WINDOW_S, opts.hop ?? SEGMENT_HOP_S).map((start) => {
     const end = Math.min(duration, start + SEGMENT_WINDOW_S);
     const from = Math.round(start * spec.fps);
@@ -168,6 +188,7 @@ export function describeSpectrogram(spec: MelSpectrogram, duration: number, opts
     tempo_confidence: whole.tempo.confidence,
     vector: whole.vector,
     ...(whole.alt ? { alt_vector: whole.alt.vector, alt_factor: whole.alt.factor } : {}),
+    ...(opts.alt ? { ternary: whole.others } : {}),
     segments,
   };
 }

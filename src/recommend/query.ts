@@ -8,7 +8,7 @@ import { DEFAULT_MODE, sameWeights } from './modes.js';
 import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
-import { bestOfReadings, round, similarityFromCosine } from './similarity.js';
+import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY, bestReading, round, similarityFromCosine } from './similarity.js';
 import type { Reading, Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
@@ -34,22 +34,33 @@ function toMatch(t: TrackRow, cos: number, reading: Reading = 'as measured'): Tr
   };
 }
 
-/** The upload's final vectors under one weighting: its reading and, when it has one, its other-octave reading. */
+/** The upload's final vectors under one weighting: its own reading and its other readings, each with its penalty. */
 interface Readings {
   q: Float32Array;
-  alt?: Float32Array;
-  /** What a match the second reading decided is shown as. */
-  altReading: Reading;
+  others: { v: Float32Array; penalty: number; reading: Reading }[];
 }
 
-function altReading(analysis: Analysis): Reading {
-  return analysis.alt_factor === 0.5 ? 'half time' : 'double time';
+const TERNARY_READINGS: readonly [number, Reading][] = [[1.5, '3:2 time'], [0.75, '3:4 time'], [2 / 3, '2:3 time'], [4 / 3, '4:3 time']];
+
+/** The label of a reading a factor of three away, by its tempo ratio (the nearest of the four). */
+export function ternaryReading(factor: number): Reading {
+  const d = (r: number) => Math.abs(Math.log(factor / r));
+  return TERNARY_READINGS.reduce((best, x) => (d(x[0]) < d(best[0]) ? x : best))[1];
+}
+
+/** The upload's other readings as raw vectors, in the order Readings.others keeps. */
+function otherRaw(analysis: Analysis): { raw: Float32Array; penalty: number; reading: Reading }[] {
+  const out: { raw: Float32Array; penalty: number; reading: Reading }[] = [];
+  if (analysis.alt_vector) {
+    out.push({ raw: analysis.alt_vector, penalty: ALT_VIEW_PENALTY, reading: analysis.alt_factor === 0.5 ? 'half time' : 'double time' });
+  }
+  for (const t of analysis.ternary ?? []) out.push({ raw: t.vector, penalty: TERNARY_VIEW_PENALTY, reading: ternaryReading(t.factor) });
+  return out;
 }
 
 function readings(view: CatalogView, analysis: Analysis, weights: BlockWeights): Readings {
-  const q = finalVector(analysis.vector, view.trackStats, BLOCKS, weights);
-  const alt = analysis.alt_vector && finalVector(analysis.alt_vector, view.trackStats, BLOCKS, weights);
-  return { q, alt, altReading: altReading(analysis) };
+  const f = (v: Float32Array) => finalVector(v, view.trackStats, BLOCKS, weights);
+  return { q: f(analysis.vector), others: otherRaw(analysis).map((o) => ({ v: f(o.raw), penalty: o.penalty, reading: o.reading })) };
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -61,9 +72,12 @@ function dot(a: Float32Array, b: Float32Array): number {
 /** A track's match to the upload under the readings' weighting, from its stored raw vector. */
 function scoreTrack(view: CatalogView, t: TrackRow, r: Readings, weights: BlockWeights): TrackMatch {
   const v = finalVector(t.vector, view.trackStats, BLOCKS, weights);
-  const own = dot(r.q, v);
-  const cos = bestOfReadings(own, r.alt && dot(r.alt, v));
-  return toMatch(t, cos, cos > own ? r.altReading : 'as measured');
+  const best = bestReading(
+    dot(r.q, v),
+    r.others.map((o) => dot(o.v, v)),
+    r.others.map((o) => o.penalty),
+  );
+  return toMatch(t, best.cos, best.reading < 0 ? 'as measured' : r.others[best.reading].reading);
 }
 
 /** Tracks the index returns for a query vector (its own ranking, not yet scored by both readings). */
@@ -88,7 +102,7 @@ function indexRanking(view: CatalogView, r: Readings, k: number, skip: number | 
     const byId = new Map(rows.map((t) => [t.id, t]));
     return [...byId.values()].map((t) => scoreTrack(view, t, r, weights));
   };
-  const best = score([...indexHits(view, r.q, k, skip), ...(r.alt ? indexHits(view, r.alt, k, skip) : [])])
+  const best = score([...indexHits(view, r.q, k, skip), ...r.others.flatMap((o) => indexHits(view, o.v, k, skip))])
     .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
     .slice(0, k);
   const worst = score(indexHits(view, r.q.map((x) => -x), k, skip))
@@ -100,18 +114,18 @@ function indexRanking(view: CatalogView, r: Readings, k: number, skip: number | 
 /** Best and worst tracks under weights the index was not built with: exact cosine over every track. */
 function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: number | null, opts: RecommendOptions) {
   const set = trackSet(view);
-  const own = weightedCosines(set.vectors, analysis.vector, view.trackStats, opts.weights!);
-  const cos = Float64Array.from(own);
-  if (analysis.alt_vector) {
-    const alt = weightedCosines(set.vectors, analysis.alt_vector, view.trackStats, opts.weights!);
-    for (let i = 0; i < cos.length; i++) cos[i] = bestOfReadings(own[i], alt[i]);
-  }
+  const cosines = (raw: Float32Array) => weightedCosines(set.vectors, raw, view.trackStats, opts.weights!);
+  const own = cosines(analysis.vector);
+  const others = otherRaw(analysis).map((o) => ({ cos: cosines(o.raw), penalty: o.penalty, reading: o.reading }));
+  const penalties = others.map((o) => o.penalty);
+  const best = Array.from(own, (c, i) => bestReading(c, others.map((o) => o.cos[i]), penalties));
+  const cos = Float64Array.from(best, (b) => b.cos);
   const pick = (lowest: boolean) =>
     topK(cos, k + 1, lowest)
-      .map((r) => ({ t: set.tracks[r], c: cos[r], own: own[r] }))
+      .map((i) => ({ t: set.tracks[i], b: best[i] }))
       .filter((x) => x.t.id !== skip)
       .slice(0, k)
-      .map(({ t, c, own }) => toMatch(t, c, c > own ? altReading(analysis) : 'as measured'));
+      .map(({ t, b }) => toMatch(t, b.cos, b.reading < 0 ? 'as measured' : others[b.reading].reading));
   return { best: pick(false), worst: pick(true) };
 }
 
@@ -193,8 +207,11 @@ export function warmUp(view: CatalogView): void {
     const t = view.catalog.trackByAnnId(0);
     if (!t) return;
     const segments = view.catalog.segmentsOfTrack(t.id).map((s) => ({ start_s: s.start_s, end_s: s.end_s, tempo: s.tempo, vector: s.vector }));
-    // With a second reading too, so that path is compiled as well.
-    const analysis = { feature_version: t.feature_version, duration_s: t.duration_s, tempo: t.tempo, tempo_confidence: t.tempo_confidence, vector: t.vector, alt_vector: t.vector, alt_factor: 2 as const, segments };
+    // With other readings too, so that path is compiled as well.
+    const analysis = {
+      feature_version: t.feature_version, duration_s: t.duration_s, tempo: t.tempo, tempo_confidence: t.tempo_confidence,
+      vector: t.vector, alt_vector: t.vector, alt_factor: 2 as const, ternary: [{ factor: 1.5, vector: t.vector }], segments,
+    };
     recommendFrom(view, analysis, { k: DEFAULT_K });
   } catch {
     // Warming is an optimisation; the request that comes first pays instead.

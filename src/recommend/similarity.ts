@@ -22,7 +22,30 @@ export function round(x: number, digits: number): number {
  */
 export const ALT_VIEW_PENALTY = 0.15;
 
+/**
+ * The same for its readings a factor of three away (Analysis.ternary): a 3:2 relation is rarer than an
+ * octave and such a reading resembles more unrelated grooves, so it must win by more. Swept by
+ * `npx tsx scripts/eval-ranking.ts` (docs/quality.md).
+ */
+export const TERNARY_VIEW_PENALTY = 0.25;
+
 /** An upload's cosine with a track: the better of its reading and its other-octave reading, less the penalty. */
 export function bestOfReadings(cos: number, altCos: number | undefined, penalty = ALT_VIEW_PENALTY): number {
   return altCos === undefined ? cos : Math.max(cos, altCos - penalty);
+}
+
+/**
+ * The best of an upload's readings for one track: `others[i]` (a cosine, or undefined when the upload has no
+ * such reading) less `penalties[i]`, against its own cosine. `reading` is the index of the winner, −1 for its own.
+ */
+export function bestReading(own: number, others: readonly (number | undefined)[], penalties: readonly number[]): { cos: number; reading: number } {
+  let cos = own;
+  let reading = -1;
+  others.forEach((c, i) => {
+    if (c !== undefined && c - penalties[i] > cos) {
+      cos = c - penalties[i];
+      reading = i;
+    }
+  });
+  return { cos, reading };
 }

@@ -1,4 +1,5 @@
-export type Reading = 'as measured' | 'double time' | 'half time';
+/** How the upload's beat was read: as measured, an octave away, or a factor of three away (new tempo : measured). */
+export type Reading = 'as measured' | 'double time' | 'half time' | '3:2 time' | '3:4 time' | '2:3 time' | '4:3 time';
 
 /** One catalogue track in a result list. similarity is in [0, 1], 1 = the same. */
 export interface TrackMatch {
@@ -9,7 +10,8 @@ export interface TrackMatch {
   similarity: number;
   /**
    * How the upload's beat was read for this match: as measured, or felt at double or half the tempo
-   * (Analysis.alt_vector) where that reading matched better.
+   * (Analysis.alt_vector) or at 3:2, 3:4, 2:3 or 4:3 of it (Analysis.ternary) where that reading matched
+   * better after its penalty.
    */
   reading: Reading;
   tempo: number;
