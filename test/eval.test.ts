@@ -69,4 +69,19 @@ describe('eval metrics', () => {
     expect(rankByCosine(q, between, -1, [octave, ternary])).toEqual([0, 1]);
     expect(rankByCosine(q, between, -1, [octave, { ...ternary, penalty: ALT_VIEW_PENALTY }])).toEqual([1, 0]);
   });
+
+  it('expansion re-ranks by the first match plus the reading that found it', () => {
+    const unit = (...xs: number[]) => {
+      const n = Math.hypot(...xs);
+      return Float32Array.from(xs, (x) => x / n);
+    };
+    // Item 0 is the nearest; item 2 lies beside item 0, item 1 beside the query on the other side.
+    const q = unit(1, 0, 0);
+    const items = [unit(0.9, 0.44, 0), unit(0.8, -0.3, 0.52), unit(0.75, 0.66, 0)];
+    expect(rankByCosine(q, items)).toEqual([0, 1, 2]);
+    expect(rankByCosine(q, items, -1, [], true)).toEqual([0, 2, 1]);
+    // A first match below EXPANSION_MIN_COS expands nothing.
+    const far = [unit(0.3, 0.95, 0), unit(0.2, 0, 0.98), unit(-0.2, 0.98, 0)];
+    expect(rankByCosine(q, far, -1, [], true)).toEqual(rankByCosine(q, far));
+  });
 });

@@ -1,10 +1,10 @@
-import { bestReading } from '../recommend/similarity.js';
+import { EXPANSION_MIN_COS, bestReading, expandQuery } from '../recommend/similarity.js';
 
 /**
  * Retrieval and tempo metrics, defined as in the project's shared notes so figures compare across runs:
  * similarity is cosine over final vectors and a query's own item is always left out. A query with other
  * readings is ranked as the product ranks an upload: by the best of its cosines, each other reading's less its
- * penalty (ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY).
+ * penalty (ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY), then by the expanded query (rankByCosine's `expand`).
  */
 
 /** An upload's other reading as a final vector, with what it must win by. */
@@ -106,24 +106,37 @@ export function tempoAccuracy(estimates: number[], truth: number[], tolerance = 
   return { acc1: a1 / n, acc2: a2 / n };
 }
 
-/** Indices of all rows sorted by descending cosine to the query (or its best reading), leaving out `skip`. */
-export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, others: readonly OtherView[] = []): number[] {
+/**
+ * Indices of all rows sorted by descending cosine to the query (or its best reading), leaving out `skip`;
+ * with `expand`, re-ranked as the product ranks an upload's best list: by the reading that matched the first
+ * row plus that row (average query expansion, src/recommend/query.ts).
+ */
+export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, others: readonly OtherView[] = [], expand = false): number[] {
   const dot = (a: Float32Array, b: Float32Array) => {
     let d = 0;
     for (let j = 0; j < b.length; j++) d += a[j] * b[j];
     return d;
   };
   const norm = (v: Float32Array) => Math.sqrt(dot(v, v)) || 1;
+  const unit = (v: Float32Array) => {
+    const n = norm(v);
+    return v.map((x) => x / n);
+  };
   const qn = norm(query);
   const on = others.map((o) => norm(o.v));
   const penalties = others.map((o) => o.penalty);
+  const vn = items.map(norm);
   // As the product ranks an upload: the best of its readings, each less its penalty (src/recommend/similarity.ts).
-  const scores = items.map((v, i) => {
-    if (i === skip) return -Infinity;
-    const vn = norm(v);
-    return bestReading(dot(query, v) / (qn * vn), others.map((o, j) => dot(o.v, v) / (on[j] * vn)), penalties).cos;
-  });
-  return Array.from(scores.keys())
-    .filter((i) => i !== skip)
-    .sort((a, b) => scores[b] - scores[a] || a - b);
+  const best = items.map((v, i) => bestReading(dot(query, v) / (qn * vn[i]), others.map((o, j) => dot(o.v, v) / (on[j] * vn[i])), penalties));
+  const order = (score: (i: number) => number) =>
+    Array.from(items.keys())
+      .filter((i) => i !== skip)
+      .sort((a, b) => score(b) - score(a) || a - b);
+  const ranked = order((i) => best[i].cos);
+  const top = ranked[0];
+  if (!expand || top === undefined || best[top].cos < EXPANSION_MIN_COS) return ranked;
+  const reading = best[top].reading < 0 ? query : others[best[top].reading].v;
+  const q = expandQuery(unit(reading), unit(items[top]));
+  const expanded = items.map((v, i) => dot(q, v) / vn[i]);
+  return order((i) => expanded[i]);
 }

@@ -62,8 +62,9 @@ export function score(
   catRows: LabelRow[],
   qRows: LabelRow[],
   qsOthers: (readonly OtherView[])[] = [],
+  expand = false,
 ): Scores {
-  return scoreRankings(name, qs.map((q, i) => rankByCosine(q, cat, -1, qsOthers[i] ?? [])), catRows, qRows);
+  return scoreRankings(name, qs.map((q, i) => rankByCosine(q, cat, -1, qsOthers[i] ?? [], expand)), catRows, qRows);
 }
 
 /** score() from each query's ranking of the catalogue (indices, best first). */
@@ -103,13 +104,14 @@ export function indexedCatalog(cat: Analysed, opts: ConsensusOptions = {}): Anal
 
 /**
  * Our descriptor under given block weights, standardised with the catalogue's statistics. `cat` as indexed
- * (indexedCatalog); queries ranked by all their readings unless `ownOnly`.
+ * (indexedCatalog); queries ranked as the product ranks uploads (all their readings, then query expansion)
+ * unless `plain` (their own reading, no expansion).
  */
-export function scoreWeights(name: string, cat: Analysed, qs: Analysed, weights: BlockWeights, ownOnly = false): Scores {
+export function scoreWeights(name: string, cat: Analysed, qs: Analysed, weights: BlockWeights, plain = false): Scores {
   const stats = computeStats(cat.analyses.map((a) => a.vector), cat.analyses[0].vector.length, BLOCKS);
   const f = (v: Float32Array) => finalVector(v, stats, BLOCKS, weights);
-  const others = (a: Analysis) => (ownOnly ? [] : otherReadings(a).map((o) => ({ v: f(o.raw), penalty: o.penalty })));
-  return score(name, cat.analyses.map((a) => f(a.vector)), qs.analyses.map((a) => f(a.vector)), cat.rows, qs.rows, qs.analyses.map(others));
+  const others = (a: Analysis) => (plain ? [] : otherReadings(a).map((o) => ({ v: f(o.raw), penalty: o.penalty })));
+  return score(name, cat.analyses.map((a) => f(a.vector)), qs.analyses.map((a) => f(a.vector)), cat.rows, qs.rows, qs.analyses.map(others), !plain);
 }
 
 export interface EvalReport {
@@ -184,7 +186,7 @@ export function formatReport(r: EvalReport, meta: { corpus: string; seconds: num
     `## groovematch eval`,
     '',
     `- corpus: ${meta.corpus}`,
-    `- feature version: ${FEATURE_VERSION}; similarity: cosine over final vectors (a query's best reading: an octave away less ${ALT_VIEW_PENALTY}, a factor of three away less ${TERNARY_VIEW_PENALTY}); catalogue tracks at the octave reading their neighbours agree on; exact search`,
+    `- feature version: ${FEATURE_VERSION}; similarity: cosine over final vectors (a query's best reading: an octave away less ${ALT_VIEW_PENALTY}, a factor of three away less ${TERNARY_VIEW_PENALTY}), then expanded by its best match as the product ranks uploads; catalogue tracks at the octave reading their neighbours agree on; exact search`,
     `- time: ${meta.seconds.toFixed(1)} s on ${availableParallelism()} cores, ${new Date().toISOString()}`,
     '',
     '### Retrieval (queries on kits never seen by the catalogue)',

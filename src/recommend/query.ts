@@ -8,7 +8,7 @@ import { DEFAULT_MODE, sameWeights } from './modes.js';
 import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
-import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY, bestReading, round, similarityFromCosine } from './similarity.js';
+import { ALT_VIEW_PENALTY, EXPANSION_MIN_COS, TERNARY_VIEW_PENALTY, bestReading, expandQuery, round, similarityFromCosine } from './similarity.js';
 import type { Reading, Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
@@ -69,15 +69,53 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
-/** A track's match to the upload under the readings' weighting, from its stored raw vector. */
-function scoreTrack(view: CatalogView, t: TrackRow, r: Readings, weights: BlockWeights): TrackMatch {
+/** A track scored against the upload: its final vector and the best of the upload's readings for it. */
+interface Scored {
+  t: TrackRow;
+  v: Float32Array;
+  cos: number;
+  /** Index into Readings.others, −1 for the upload as measured. */
+  reading: number;
+}
+
+function scoreRow(view: CatalogView, t: TrackRow, r: Readings, weights: BlockWeights): Scored {
   const v = finalVector(t.vector, view.trackStats, BLOCKS, weights);
   const best = bestReading(
     dot(r.q, v),
     r.others.map((o) => dot(o.v, v)),
     r.others.map((o) => o.penalty),
   );
-  return toMatch(t, best.cos, best.reading < 0 ? 'as measured' : r.others[best.reading].reading);
+  return { t, v, cos: best.cos, reading: best.reading };
+}
+
+/**
+ * Average query expansion (Chum et al. 2007): the best list is ranked by the upload, read as it matched its
+ * best track, plus that track, so the rest of the list is what resembles both and one upload's quirks weigh
+ * less. Style precision of the rhythm mode 0.834 / 0.844 / 0.833 → 0.866 / 0.874 / 0.878 on three generated
+ * corpora, identity and 1-NN unchanged (`npx tsx scripts/eval-ranking.ts [--seed S]`). Shown scores keep the
+ * best track's own similarity as their scale (a cosine to the expanded query times best / its cosine to the
+ * best track), so the list descends and its first score is still the upload's similarity to that track. None
+ * when the best track is not a match (cosine below EXPANSION_MIN_COS): it is not pulled towards a stranger.
+ */
+function expansion(r: Readings, top: Scored | undefined): Expansion | null {
+  if (!top || top.cos < EXPANSION_MIN_COS) return null;
+  const base = top.reading < 0 ? r.q : r.others[top.reading].v;
+  const q = expandQuery(base, top.v);
+  const at = dot(q, top.v);
+  return at > 0 ? { q, scale: top.cos / at } : null;
+}
+
+interface Expansion {
+  q: Float32Array;
+  scale: number;
+}
+
+/** How the best list scores a track: by the upload's readings, or by the expanded query. */
+function scorer(view: CatalogView, r: Readings, weights: BlockWeights, ex: Expansion | null): (t: TrackRow) => TrackMatch {
+  return (t) => {
+    const s = scoreRow(view, t, r, weights);
+    return toMatch(t, ex ? dot(ex.q, s.v) * ex.scale : s.cos, s.reading < 0 ? 'as measured' : r.others[s.reading].reading);
+  };
 }
 
 /** Tracks the index returns for a query vector (its own ranking, not yet scored by both readings). */
@@ -91,27 +129,30 @@ function indexHits(view: CatalogView, q: Float32Array, k: number, skip: number |
   return out;
 }
 
+function unique(rows: TrackRow[]): TrackRow[] {
+  return [...new Map(rows.map((t) => [t.id, t])).values()];
+}
+
 /**
- * Best and worst tracks through the index: candidates of each reading (the worst from the negated
- * reading), each scored exactly by both readings. The worst list comes from the upload's own reading only:
- * the other reading can only raise a track's similarity, never lower it.
+ * Candidates for the best list through the index (each reading's nearest), and the worst list (the negated
+ * reading's nearest, scored by the upload's own reading only: the other readings can only raise a track's
+ * similarity, never lower it).
  */
 function indexRanking(view: CatalogView, r: Readings, k: number, skip: number | null) {
   const weights = view.weights;
-  const score = (rows: TrackRow[]) => {
-    const byId = new Map(rows.map((t) => [t.id, t]));
-    return [...byId.values()].map((t) => scoreTrack(view, t, r, weights));
-  };
-  const best = score([...indexHits(view, r.q, k, skip), ...r.others.flatMap((o) => indexHits(view, o.v, k, skip))])
-    .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
-    .slice(0, k);
-  const worst = score(indexHits(view, r.q.map((x) => -x), k, skip))
+  const best = unique([...indexHits(view, r.q, k, skip), ...r.others.flatMap((o) => indexHits(view, o.v, k, skip))]);
+  const plain = scorer(view, r, weights, null);
+  const worst = unique(indexHits(view, r.q.map((x) => -x), k, skip))
+    .map(plain)
     .sort((a, b) => a.similarity - b.similarity || a.id - b.id)
     .slice(0, k);
   return { best, worst };
 }
 
-/** Best and worst tracks under weights the index was not built with: exact cosine over every track. */
+/** Candidates an expanded query is ranked among on the exact path: the upload's nearest this many. */
+const EXACT_EXPANSION_POOL = 100;
+
+/** The same under weights the index was not built with: exact cosine over every track. */
 function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: number | null, opts: RecommendOptions) {
   const set = trackSet(view);
   const cosines = (raw: Float32Array) => weightedCosines(set.vectors, raw, view.trackStats, opts.weights!);
@@ -120,13 +161,15 @@ function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: nu
   const penalties = others.map((o) => o.penalty);
   const best = Array.from(own, (c, i) => bestReading(c, others.map((o) => o.cos[i]), penalties));
   const cos = Float64Array.from(best, (b) => b.cos);
-  const pick = (lowest: boolean) =>
-    topK(cos, k + 1, lowest)
+  const pick = (n: number, lowest: boolean) =>
+    topK(cos, n + 1, lowest)
       .map((i) => ({ t: set.tracks[i], b: best[i] }))
       .filter((x) => x.t.id !== skip)
-      .slice(0, k)
-      .map(({ t, b }) => toMatch(t, b.cos, b.reading < 0 ? 'as measured' : others[b.reading].reading));
-  return { best: pick(false), worst: pick(true) };
+      .slice(0, n);
+  return {
+    best: pick(Math.max(k, EXACT_EXPANSION_POOL), false).map((x) => x.t),
+    worst: pick(k, true).map(({ t, b }) => toMatch(t, b.cos, b.reading < 0 ? 'as measured' : others[b.reading].reading)),
+  };
 }
 
 /** Extra candidates fetched so that segment evidence can reorder the top k. */
@@ -142,8 +185,7 @@ function withEvidence(
   view: CatalogView,
   candidates: TrackMatch[],
   evidence: Map<number, TrackEvidence>,
-  r: Readings,
-  weights: BlockWeights,
+  score: (t: TrackRow) => TrackMatch,
   k: number,
   skip: number | null,
 ): TrackMatch[] {
@@ -151,7 +193,7 @@ function withEvidence(
   for (const id of evidence.keys()) {
     if (seen.has(id) || id === skip) continue;
     const t = view.catalog.trackById(id);
-    if (t) seen.set(id, scoreTrack(view, t, r, weights));
+    if (t) seen.set(id, score(t));
   }
   const aligned = (t: TrackMatch) => (evidence.get(t.id)?.aligned ? 1 : 0);
   const scored = [...seen.values()].map((t) => {
@@ -172,8 +214,17 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
   const r = readings(view, analysis, weights);
   const pool = k + RERANK_POOL;
   const ranked = exact ? exactRanking(view, analysis, pool, skip, { ...opts, weights }) : indexRanking(view, r, pool, skip);
+  const scored = ranked.best.map((t) => scoreRow(view, t, r, weights)).sort((a, b) => b.cos - a.cos || a.t.id - b.t.id);
+  const ex = expansion(r, scored[0]);
+  const score = scorer(view, r, weights, ex);
+  // The expanded query's own nearest join the candidates (the exact path's are already a wide pool).
+  const more = ex && !exact ? indexHits(view, ex.q, pool, skip) : [];
+  const candidates = unique([...ranked.best, ...more])
+    .map(score)
+    .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
+    .slice(0, pool);
   const segments = matchSegments(view, analysis, skip);
-  const best = withEvidence(view, ranked.best, segments.evidence, r, weights, k, skip);
+  const best = withEvidence(view, candidates, segments.evidence, score, k, skip);
   // Only tracks that contain the upload's material: a groove that merely repeats lines up anywhere.
   const alignments = best
     .map((t) => segments.evidence.get(t.id))

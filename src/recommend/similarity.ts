@@ -49,3 +49,19 @@ export function bestReading(own: number, others: readonly (number | undefined)[]
   });
   return { cos, reading };
 }
+
+/**
+ * Query expansion (src/recommend/query.ts) only from a best track at least this close (cosine; similarity
+ * 0.75): a track less alike than that is no match to sharpen the list with.
+ */
+export const EXPANSION_MIN_COS = 0.5;
+
+/** The expanded query: a reading of the upload plus its best track's final vector, as a unit vector. */
+export function expandQuery(reading: Float32Array, best: Float32Array): Float32Array {
+  const q = Float32Array.from(reading, (x, i) => x + best[i]);
+  let n = 0;
+  for (const x of q) n += x * x;
+  n = Math.sqrt(n);
+  if (n > 0) for (let i = 0; i < q.length; i++) q[i] /= n;
+  return q;
+}
