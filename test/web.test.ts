@@ -63,7 +63,7 @@ function resultFor(k: number): RecommendResult {
   });
   return {
     query: { tempo: ANALYSIS.tempo, tempo_confidence: ANALYSIS.tempo_confidence, duration_s: ANALYSIS.duration_s },
-    best: [track(1, 0.93, 'Best Groove'), track(3, 0.71, 'Second Best', 'double time')].slice(0, k),
+    best: [track(1, 0.93, 'Best Groove', '3:2 time'), track(3, 0.71, 'Second Best', 'double time')].slice(0, k),
     worst: [track(4, 0.08, 'Worst Groove'), track(5, 0.2, 'Almost Worst', 'half time')].slice(0, k),
     segments: [
       { query_start_s: 0, query_end_s: 10, track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', match_start_s: 65, match_end_s: 75, similarity: 0.9, cluster: 0, offset_s: 65, rank: 1 },
@@ -192,7 +192,8 @@ describe('pages', () => {
     }
     expect(html).toContain('<audio controls preload="none" src="/tracks/1/audio"');
     // Only the tracks matched by the upload's other reading say so, each with its own.
-    expect(html.match(/class="pill pill-reading"/g)).toHaveLength(2);
+    expect(html.match(/class="pill pill-reading"/g)).toHaveLength(3);
+    expect(html.slice(html.indexOf('Best Groove'), html.indexOf('Second Best'))).toContain('>3:2 time</span>');
     expect(html.slice(html.indexOf('Second Best'), html.indexOf('Worst Groove'))).toContain('>double time</span>');
     expect(html.slice(html.indexOf('Almost Worst'))).toContain('>half time</span>');
     expect(html).toMatch(/href="\/results\/[A-Za-z0-9_-]{22}\/segments\.csv"/);
