@@ -11,8 +11,8 @@ import { BLOCKS, VECTOR_LENGTH } from '../features/vector.js';
  * more similar on average, the other reading only when it wins by CONSENSUS_MARGIN and its neighbours there
  * are as close as a typical track's (at least the median support of the measured readings: cosines depend on
  * the catalogue's statistics), repeated until no track changes. A family is then read at one level, whichever
- * most of it already had, and a track whose other reading finds only loose company keeps its measured one. No labels are used; on the
- * generated corpora the tracks that change are exactly those across the edge (docs/quality.md).
+ * most of it already had, and a track whose other reading finds only loose company keeps its measured one.
+ * No labels are used; on the generated corpora only tracks across the fold's edge move (docs/quality.md).
  */
 export const CONSENSUS_NEIGHBOURS = 5;
 export const CONSENSUS_MARGIN = 0.03;
