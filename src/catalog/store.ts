@@ -81,13 +81,21 @@ export interface VectorItem {
   vector: Float32Array;
 }
 
-/** Both stored readings of a track, for the build's choice between them. */
+/** Both stored readings of a track as analysed: the build chooses between them, a byte-identical file reuses them. */
 export interface ReadingItem {
   id: number;
   vector: Float32Array;
   alt_vector: Float32Array | null;
-  reading: 0 | 1;
+  alt_factor: number | null;
 }
+
+type RawReadings = { id: number; vector: Uint8Array; alt_vector: Uint8Array | null; alt_factor: number | null };
+
+function toReadings(r: RawReadings): ReadingItem {
+  return { id: r.id, vector: blobToVector(r.vector), alt_vector: r.alt_vector ? blobToVector(r.alt_vector) : null, alt_factor: r.alt_factor };
+}
+
+const READING_COLS = 'id, vector, alt_vector, alt_factor';
 
 export interface Failure {
   path: string;
@@ -309,21 +317,13 @@ export class Catalog {
 
   /** Both readings of every track, by id. */
   trackReadings(): ReadingItem[] {
-    const rows = this.db.prepare('SELECT id, vector, alt_vector, reading FROM tracks ORDER BY id').all() as (Raw & { alt_vector: Uint8Array | null })[];
-    return rows.map((r) => ({
-      id: r.id as number,
-      vector: blobToVector(r.vector),
-      alt_vector: r.alt_vector ? blobToVector(r.alt_vector) : null,
-      reading: r.reading === 1 ? 1 : 0,
-    }));
+    return (this.db.prepare(`SELECT ${READING_COLS} FROM tracks ORDER BY id`).all() as RawReadings[]).map(toReadings);
   }
 
-  /** The track as analysed (its measured reading and its other-octave one), to reuse for identical bytes. */
-  measuredReadings(id: number): { vector: Float32Array; alt_vector: Float32Array | null; alt_factor: number | null } | undefined {
-    const r = this.db.prepare('SELECT vector, alt_vector, alt_factor FROM tracks WHERE id = ?').get(id) as
-      | { vector: Uint8Array; alt_vector: Uint8Array | null; alt_factor: number | null }
-      | undefined;
-    return r && { vector: blobToVector(r.vector), alt_vector: r.alt_vector ? blobToVector(r.alt_vector) : null, alt_factor: r.alt_factor };
+  /** Both readings of one track, as analysed. */
+  measuredReadings(id: number): ReadingItem | undefined {
+    const r = this.db.prepare(`SELECT ${READING_COLS} FROM tracks WHERE id = ?`).get(id) as RawReadings | undefined;
+    return r && toReadings(r);
   }
 
   /** Which reading each track (by id) is indexed with, in one transaction; ann ids are cleared by the caller's rebuild. */

@@ -6,7 +6,7 @@ import { BLOCKS, FEATURE_VERSION } from '../features/vector.js';
 import { DEFAULT_MODE, MODES } from '../recommend/modes.js';
 import type { LabelRow } from './labels.js';
 import { chooseStoredReadings, type ConsensusOptions } from '../catalog/readings.js';
-import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY } from '../recommend/similarity.js';
+import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY, otherReadings } from '../recommend/similarity.js';
 import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy, type LabelPrecision, type OtherView } from './metrics.js';
 
 export interface Scores {
@@ -83,14 +83,6 @@ export function scoreRankings(name: string, rankings: number[][], catRows: Label
     hit10: id.hit10,
     mrr: id.mrr,
   };
-}
-
-/** An upload's other readings as raw vectors with their penalties, in the product's order (src/recommend/query.ts). */
-export function otherReadings(a: Analysis): { raw: Float32Array; penalty: number }[] {
-  return [
-    ...(a.alt_vector ? [{ raw: a.alt_vector, penalty: ALT_VIEW_PENALTY }] : []),
-    ...(a.ternary ?? []).map((t) => ({ raw: t.vector, penalty: TERNARY_VIEW_PENALTY })),
-  ];
 }
 
 /**

@@ -11,9 +11,9 @@ export interface AnalyseOptions {
   maxSeconds?: number;
   /** Also compute the origin project's MFCC-mean descriptor (for `groovematch eval --baseline`). */
   baseline?: boolean;
-  /** Describe as an upload (a finer window hop for alignment, and the second reading) rather than as a catalogue track. */
+  /** Describe as an upload (a finer window hop for alignment, and its readings a factor of three away) rather than as a catalogue track. */
   query?: boolean;
-  /** The second reading (DescribeOptions.alt) without the upload's window hop: evaluation queries. */
+  /** An upload's readings (DescribeOptions.alt) without the upload's window hop: evaluation queries. */
   alt?: boolean;
 }
 

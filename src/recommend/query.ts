@@ -8,7 +8,7 @@ import { DEFAULT_MODE, sameWeights } from './modes.js';
 import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
-import { ALT_VIEW_PENALTY, EXPANSION_MIN_COS, TERNARY_VIEW_PENALTY, bestReading, expandQuery, round, similarityFromCosine } from './similarity.js';
+import { EXPANSION_MIN_COS, bestReading, expandQuery, otherReadings, round, similarityFromCosine } from './similarity.js';
 import type { Reading, Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
@@ -40,27 +40,9 @@ interface Readings {
   others: { v: Float32Array; penalty: number; reading: Reading }[];
 }
 
-const TERNARY_READINGS: readonly [number, Reading][] = [[1.5, '3:2 time'], [0.75, '3:4 time'], [2 / 3, '2:3 time'], [4 / 3, '4:3 time']];
-
-/** The label of a reading a factor of three away, by its tempo ratio (the nearest of the four). */
-export function ternaryReading(factor: number): Reading {
-  const d = (r: number) => Math.abs(Math.log(factor / r));
-  return TERNARY_READINGS.reduce((best, x) => (d(x[0]) < d(best[0]) ? x : best))[1];
-}
-
-/** The upload's other readings as raw vectors, in the order Readings.others keeps. */
-function otherRaw(analysis: Analysis): { raw: Float32Array; penalty: number; reading: Reading }[] {
-  const out: { raw: Float32Array; penalty: number; reading: Reading }[] = [];
-  if (analysis.alt_vector) {
-    out.push({ raw: analysis.alt_vector, penalty: ALT_VIEW_PENALTY, reading: analysis.alt_factor === 0.5 ? 'half time' : 'double time' });
-  }
-  for (const t of analysis.ternary ?? []) out.push({ raw: t.vector, penalty: TERNARY_VIEW_PENALTY, reading: ternaryReading(t.factor) });
-  return out;
-}
-
 function readings(view: CatalogView, analysis: Analysis, weights: BlockWeights): Readings {
   const f = (v: Float32Array) => finalVector(v, view.trackStats, BLOCKS, weights);
-  return { q: f(analysis.vector), others: otherRaw(analysis).map((o) => ({ v: f(o.raw), penalty: o.penalty, reading: o.reading })) };
+  return { q: f(analysis.vector), others: otherReadings(analysis).map((o) => ({ v: f(o.raw), penalty: o.penalty, reading: o.reading })) };
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -91,8 +73,8 @@ function scoreRow(view: CatalogView, t: TrackRow, r: Readings, weights: BlockWei
 /**
  * Average query expansion (Chum et al. 2007): the best list is ranked by the upload, read as it matched its
  * best track, plus that track, so the rest of the list is what resembles both and one upload's quirks weigh
- * less. Style precision of the rhythm mode 0.834 / 0.844 / 0.833 → 0.866 / 0.874 / 0.878 on three generated
- * corpora, identity and 1-NN unchanged (`npx tsx scripts/eval-ranking.ts [--seed S]`). Shown scores keep the
+ * less. Style precision of the rhythm mode 0.834 / 0.844 / 0.833 → 0.852 / 0.874 / 0.878 on three generated
+ * corpora, identity and 1-NN unchanged (`npx tsx scripts/eval-ranking.ts [--seed S]`, last rows). Shown scores keep the
  * best track's own similarity as their scale (a cosine to the expanded query times best / its cosine to the
  * best track), so the list descends and its first score is still the upload's similarity to that track. None
  * when the best track is not a match (cosine below EXPANSION_MIN_COS): it is not pulled towards a stranger.
@@ -110,12 +92,9 @@ interface Expansion {
   scale: number;
 }
 
-/** How the best list scores a track: by the upload's readings, or by the expanded query. */
-function scorer(view: CatalogView, r: Readings, weights: BlockWeights, ex: Expansion | null): (t: TrackRow) => TrackMatch {
-  return (t) => {
-    const s = scoreRow(view, t, r, weights);
-    return toMatch(t, ex ? dot(ex.q, s.v) * ex.scale : s.cos, s.reading < 0 ? 'as measured' : r.others[s.reading].reading);
-  };
+/** A scored track as shown in the best list: by the upload's readings, or by the expanded query. */
+function matcher(r: Readings, ex: Expansion | null): (s: Scored) => TrackMatch {
+  return (s) => toMatch(s.t, ex ? dot(ex.q, s.v) * ex.scale : s.cos, s.reading < 0 ? 'as measured' : r.others[s.reading].reading);
 }
 
 /** Tracks the index returns for a query vector (its own ranking, not yet scored by both readings). */
@@ -141,9 +120,9 @@ function unique(rows: TrackRow[]): TrackRow[] {
 function indexRanking(view: CatalogView, r: Readings, k: number, skip: number | null) {
   const weights = view.weights;
   const best = unique([...indexHits(view, r.q, k, skip), ...r.others.flatMap((o) => indexHits(view, o.v, k, skip))]);
-  const plain = scorer(view, r, weights, null);
-  const worst = unique(indexHits(view, r.q.map((x) => -x), k, skip))
-    .map(plain)
+  const plain = matcher(r, null);
+  const worst = indexHits(view, r.q.map((x) => -x), k, skip)
+    .map((t) => plain(scoreRow(view, t, r, weights)))
     .sort((a, b) => a.similarity - b.similarity || a.id - b.id)
     .slice(0, k);
   return { best, worst };
@@ -157,7 +136,7 @@ function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: nu
   const set = trackSet(view);
   const cosines = (raw: Float32Array) => weightedCosines(set.vectors, raw, view.trackStats, opts.weights!);
   const own = cosines(analysis.vector);
-  const others = otherRaw(analysis).map((o) => ({ cos: cosines(o.raw), penalty: o.penalty, reading: o.reading }));
+  const others = otherReadings(analysis).map((o) => ({ cos: cosines(o.raw), penalty: o.penalty, reading: o.reading }));
   const penalties = others.map((o) => o.penalty);
   const best = Array.from(own, (c, i) => bestReading(c, others.map((o) => o.cos[i]), penalties));
   const cos = Float64Array.from(best, (b) => b.cos);
@@ -214,17 +193,19 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
   const r = readings(view, analysis, weights);
   const pool = k + RERANK_POOL;
   const ranked = exact ? exactRanking(view, analysis, pool, skip, { ...opts, weights }) : indexRanking(view, r, pool, skip);
-  const scored = ranked.best.map((t) => scoreRow(view, t, r, weights)).sort((a, b) => b.cos - a.cos || a.t.id - b.t.id);
+  const score = (t: TrackRow) => scoreRow(view, t, r, weights);
+  const scored = ranked.best.map(score).sort((a, b) => b.cos - a.cos || a.t.id - b.t.id);
   const ex = expansion(r, scored[0]);
-  const score = scorer(view, r, weights, ex);
+  const match = matcher(r, ex);
   // The expanded query's own nearest join the candidates (the exact path's are already a wide pool).
-  const more = ex && !exact ? indexHits(view, ex.q, pool, skip) : [];
-  const candidates = unique([...ranked.best, ...more])
-    .map(score)
+  const known = new Set(ranked.best.map((t) => t.id));
+  const more = ex && !exact ? indexHits(view, ex.q, pool, skip).filter((t) => !known.has(t.id)) : [];
+  const candidates = [...scored, ...more.map(score)]
+    .map(match)
     .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
     .slice(0, pool);
   const segments = matchSegments(view, analysis, skip);
-  const best = withEvidence(view, candidates, segments.evidence, score, k, skip);
+  const best = withEvidence(view, candidates, segments.evidence, (t) => match(score(t)), k, skip);
   // Only tracks that contain the upload's material: a groove that merely repeats lines up anywhere.
   const alignments = best
     .map((t) => segments.evidence.get(t.id))
@@ -249,8 +230,8 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
 /**
  * One recommendation for the catalogue's first track as if it were an upload, so that the first real upload
  * after a start or a reload does not pay for compiling and first touching the segment search: on the demo
- * catalogue a 30 s upload's first recommendation took 58 ms of event loop, later ones 6.6 (`npx tsx
- * scripts/bench-query.ts`, column "recommend, first call"). Best effort: an empty or odd catalogue is simply
+ * catalogue a 30 s upload's first recommendation took 38.7 ms of event loop, later ones 6.6 (`npx tsx
+ * scripts/bench-query.ts`, column "recommend, first call"; docs/benchmarks.md run 11). Best effort: an empty or odd catalogue is simply
  * not warmed.
  */
 export function warmUp(view: CatalogView): void {

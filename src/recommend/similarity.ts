@@ -1,3 +1,6 @@
+import type { Analysis } from '../features/types.js';
+import type { Reading } from './types.js';
+
 /** Annoy's angular distance d = sqrt(2 − 2cos) as a similarity in [0, 1]: (1 + cos) / 2. */
 export function similarityFromDistance(d: number): number {
   const s = 1 - (d * d) / 4;
@@ -29,9 +32,24 @@ export const ALT_VIEW_PENALTY = 0.15;
  */
 export const TERNARY_VIEW_PENALTY = 0.25;
 
-/** An upload's cosine with a track: the better of its reading and its other-octave reading, less the penalty. */
-export function bestOfReadings(cos: number, altCos: number | undefined, penalty = ALT_VIEW_PENALTY): number {
-  return altCos === undefined ? cos : Math.max(cos, altCos - penalty);
+const TERNARY_READINGS: readonly [number, Reading][] = [[1.5, '3:2 time'], [0.75, '3:4 time'], [2 / 3, '2:3 time'], [4 / 3, '4:3 time']];
+
+/** The label of a reading a factor of three away, by its tempo ratio (the nearest of the four). */
+function ternaryReading(factor: number): Reading {
+  const d = (r: number) => Math.abs(Math.log(factor / r));
+  return TERNARY_READINGS.reduce((best, x) => (d(x[0]) < d(best[0]) ? x : best))[1];
+}
+
+/**
+ * An upload's readings besides its own, as raw vectors with what each must win by and how a match it decides
+ * is labelled: the octave reading, then the ternary ones. The product (src/recommend/query.ts) and `eval`
+ * rank by the same list.
+ */
+export function otherReadings(a: Analysis): { raw: Float32Array; penalty: number; reading: Reading }[] {
+  return [
+    ...(a.alt_vector ? [{ raw: a.alt_vector, penalty: ALT_VIEW_PENALTY, reading: (a.alt_factor === 0.5 ? 'half time' : 'double time') as Reading }] : []),
+    ...(a.ternary ?? []).map((t) => ({ raw: t.vector, penalty: TERNARY_VIEW_PENALTY, reading: ternaryReading(t.factor) })),
+  ];
 }
 
 /**
