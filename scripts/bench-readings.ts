@@ -1,6 +1,7 @@
 /**
  * Time of the build's reading consensus (src/catalog/readings.ts) against catalogue size:
- * `npx tsx scripts/bench-readings.ts [--sizes 1000,5000,20000]`. Vectors: clusters of 20 tracks around random
+ * `npx tsx scripts/bench-readings.ts [--sizes 1000,5000,20000] [--all-pairs]` (every track against every other
+ * instead of the reference sample). Vectors: clusters of 20 tracks around random
  * centres in the track vector's 1,006 dimensions, each track's other reading a random other direction (so
  * almost none move; the time is the neighbour search, which does not depend on that).
  */
@@ -10,6 +11,7 @@ import { VECTOR_LENGTH } from '../src/features/vector.js';
 import { arg } from './args.js';
 
 const sizes = arg('sizes', '1000,5000,20000').split(',').map(Number);
+const allPairs = process.argv.includes('--all-pairs');
 // mulberry32: 32-bit integer steps, so the sequence does not lose precision (and repeat) over millions of draws.
 let seed = 12345;
 const rand = () => {
@@ -31,7 +33,7 @@ for (const n of sizes) {
   const measured = Array.from({ length: n }, (_, i) => unit(centres[Math.floor(i / 20)].map((x) => x + 0.3 * rand() / Math.sqrt(VECTOR_LENGTH))));
   const other = Array.from({ length: n }, randomVector);
   const t = performance.now();
-  const choice = chooseReadings(measured, other);
+  const choice = chooseReadings(measured, other, allPairs ? { reference: n } : {});
   const s = (performance.now() - t) / 1000;
   console.log(`| ${n} | ${s.toFixed(2)} | ${((s * 1000) / n).toFixed(3)} | ${choice.reduce((a, c) => a + c, 0)} |`);
 }

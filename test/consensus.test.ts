@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../src/catalog/build.js';
-import { CONSENSUS_MARGIN, chooseReadings } from '../src/catalog/readings.js';
+import { chooseReadings } from '../src/catalog/readings.js';
 import { Catalog } from '../src/catalog/store.js';
 import { renderGroove } from '../src/synth/index.js';
 import { encodeWav } from '../src/synth/wav.js';
@@ -33,9 +33,8 @@ describe('choosing each track’s octave reading by its neighbours', () => {
     expect(Array.from(choice)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
     // Neighbours from every second track only: the family is still there to agree with.
     expect(Array.from(chooseReadings(measured, other, { reference: 7 }))).toEqual(Array.from(choice));
-    // With no margin the barely better reading of track 11 wins too.
+    // With no margin the barely better reading of track 11 wins too (at the default margin it did not, above).
     expect(chooseReadings(measured, other, { margin: 0 })[11]).toBe(1);
-    expect(CONSENSUS_MARGIN).toBeGreaterThan(0);
   });
 
   it('leaves a catalogue too small to have neighbourhoods as measured', () => {

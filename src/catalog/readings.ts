@@ -56,8 +56,8 @@ export function chooseReadings(measured: readonly Float32Array[], other: readonl
   const readings = [pack(ref.map((i) => measured[i])), pack(ref.map((i) => others[i]))];
   // Each reading's nearest reference tracks as measured and read an octave away, merged best first. Brute
   // force (usearch's SIMD kernel, all cores): 0.5 s at 1,000 tracks, 7 s at 5,000 and 55 s at 20,000 here
-  // (`npx tsx scripts/bench-readings.ts`); every track against every other took 330 s at 20,000, and an HNSW
-  // graph was no faster at 5,000 and lost neighbours among near-duplicates.
+  // (`npx tsx scripts/bench-readings.ts`); every track against every other took 329 s at 20,000
+  // (`--all-pairs`), and an HNSW graph was no faster at 5,000 and lost neighbours among near-duplicates.
   const c = Math.min(ref.length, candidates(k));
   const found = readings.map((data) => exactSearch(data, queries, dim, c, MetricKind.Cos, 0) as BatchMatches);
   const near = Array.from({ length: 2 * n }, (_, q) => {
