@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy } from '../src/eval/metrics.js';
-import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY } from '../src/recommend/similarity.js';
+import { ALT_VIEW_PENALTY, SAME_TEMPO_POOL, TERNARY_VIEW_PENALTY, sameTempo, sameTempoPick } from '../src/recommend/similarity.js';
 
 describe('eval metrics', () => {
   it('precision, 1-NN and chance on a case worked by hand', () => {
@@ -83,5 +83,34 @@ describe('eval metrics', () => {
     // A first match below EXPANSION_MIN_COS expands nothing.
     const far = [unit(0.3, 0.95, 0), unit(0.2, 0, 0.98), unit(-0.2, 0.98, 0)];
     expect(rankByCosine(q, far, -1, [], true)).toEqual(rankByCosine(q, far));
+  });
+  it('the same tempo is a ratio within 0.3 % with octaves folded', () => {
+    expect(sameTempo(120, 120.3)).toBe(true);
+    expect(sameTempo(120, 240.5)).toBe(true);
+    expect(sameTempo(120, 59.9)).toBe(true);
+    expect(sameTempo(120, 120.6)).toBe(false);
+    expect(sameTempo(120, 180)).toBe(false);
+    expect(sameTempo(120, 0)).toBe(false);
+    expect(sameTempo(120, 121, 0.01)).toBe(true);
+  });
+
+  it('the nearest match at the query tempo goes first, from the pool only and only if it is a match', () => {
+    const unit = (c: number) => Float32Array.of(c, Math.sqrt(1 - c * c));
+    const q = Float32Array.of(1, 0);
+    // Descending cosines 0.95, 0.9, 0.8, 0.7; items 2 and 3 play at the query's tempo.
+    const items = [unit(0.95), unit(0.9), unit(0.8), unit(0.7)];
+    const tempi = { query: 124, items: [118, 131, 124.2, 62] };
+    expect(rankByCosine(q, items)).toEqual([0, 1, 2, 3]);
+    expect(rankByCosine(q, items, -1, [], false, tempi)).toEqual([2, 0, 1, 3]);
+    // Beyond the pool it stays where it is; below the floor of a match (cosine 0.5) too.
+    expect(rankByCosine(q, items, -1, [], false, { ...tempi, pool: 2 })).toEqual([0, 1, 2, 3]);
+    const far = [unit(0.95), unit(0.4)];
+    expect(rankByCosine(q, far, -1, [], false, { query: 124, items: [100, 124] })).toEqual([0, 1]);
+    // The pool is counted in the query's own order.
+    const order = Array.from({ length: SAME_TEMPO_POOL + 1 }, (_, i) => i);
+    const cos = order.map((i) => 0.99 - i * 0.01);
+    const tempos = order.map((i) => (i === SAME_TEMPO_POOL ? 124 : 100 + i));
+    expect(sameTempoPick(order, cos, tempos, 124)).toBe(-1);
+    expect(sameTempoPick(order, cos, tempos, 124, SAME_TEMPO_POOL + 1)).toBe(SAME_TEMPO_POOL);
   });
 });

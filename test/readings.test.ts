@@ -6,6 +6,7 @@ import { buildCatalog } from '../src/catalog/build.js';
 import { finalVector } from '../src/features/standardise.js';
 import { BLOCKS, describe as describeAudio } from '../src/features/vector.js';
 import { openCatalogView, type CatalogView } from '../src/recommend/catalog-view.js';
+import { MODES } from '../src/recommend/modes.js';
 import { recommendFrom } from '../src/recommend/query.js';
 import { ALT_VIEW_PENALTY, similarityFromCosine } from '../src/recommend/similarity.js';
 import { renderGroove } from '../src/synth/index.js';
@@ -87,5 +88,39 @@ describe("an upload's readings a factor of three away", () => {
     expect(at(octaveOnly)).toBeGreaterThan(0);
     expect(withAll.best[0].similarity).toBeGreaterThan(octaveOnly.best[at(octaveOnly)].similarity + 0.05);
     expect(withAll.best.map((t) => t.similarity)).toEqual([...withAll.best.map((t) => t.similarity)].sort((a, b) => b - a));
+  });
+});
+
+describe('the nearest match at the upload tempo first', () => {
+  it('places it first with its own similarity, marked, only where the exact tempo counts', () => {
+    // Disco at 124 on the bright kit resembles the rock groove at 150 most, the house groove at 124 next.
+    const upload = describeAudio(groove('disco', 124, 'bright').samples, SR, { alt: true });
+    const name = (t: { path: string }) => path.basename(t.path);
+    const f = (v: Float32Array) => finalVector(v, view.trackStats, BLOCKS, view.weights);
+    const own = (id: number) => dot(f(upload.vector), f(view.catalog.trackById(id)!.vector));
+    const result = recommendFrom(view, upload, { k: 7 });
+    expect(result.best.slice(0, 2).map(name)).toEqual(['house-124.wav', 'rock-150.wav']);
+    expect(result.best[0].placed_first).toBe('same tempo');
+    expect(result.best.slice(1).some((t) => t.placed_first)).toBe(false);
+    expect(own(result.best[1].id)).toBeGreaterThan(own(result.best[0].id));
+    expect(result.best[0].similarity).toBeCloseTo(similarityFromCosine(own(result.best[0].id)), 3);
+    expect(result.ranking?.same_tempo_first).toBe(true);
+    // 1 % off the tempo, in the pattern mode (which ignores the exact tempo) or turned off, the rock groove is first.
+    const off = recommendFrom(view, upload, { k: 7, same_tempo_first: false });
+    expect(off.ranking?.same_tempo_first).toBe(false);
+    for (const other of [
+      off,
+      recommendFrom(view, { ...upload, tempo: upload.tempo * 1.01 }, { k: 7 }),
+      recommendFrom(view, upload, { k: 7, weights: MODES.pattern, mode: 'pattern' }),
+    ]) {
+      expect(name(other.best[0])).toBe('rock-150.wav');
+      expect(other.best.some((t) => t.placed_first)).toBe(false);
+    }
+    // A track that is no match (cosine below 0.5) is not placed first, whatever its tempo.
+    const waltz = view.catalog.trackById(result.best.find((t) => name(t) === 'waltz-120.wav')?.id ?? result.worst.find((t) => name(t) === 'waltz-120.wav')!.id)!;
+    expect(own(waltz.id)).toBeLessThan(0.5);
+    const far = recommendFrom(view, { ...upload, tempo: waltz.tempo }, { k: 7 });
+    expect(name(far.best[0])).toBe('rock-150.wav');
+    expect(far.best.some((t) => t.placed_first)).toBe(false);
   });
 });

@@ -63,7 +63,7 @@ function resultFor(k: number): RecommendResult {
   });
   return {
     query: { tempo: ANALYSIS.tempo, tempo_confidence: ANALYSIS.tempo_confidence, duration_s: ANALYSIS.duration_s },
-    best: [track(1, 0.93, 'Best Groove', '3:2 time'), track(3, 0.71, 'Second Best', 'double time')].slice(0, k),
+    best: [{ ...track(1, 0.93, 'Best Groove', '3:2 time'), placed_first: 'same tempo' as const }, track(3, 0.71, 'Second Best', 'double time')].slice(0, k),
     worst: [track(4, 0.08, 'Worst Groove'), track(5, 0.2, 'Almost Worst', 'half time')].slice(0, k),
     segments: [
       { query_start_s: 0, query_end_s: 10, track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', match_start_s: 65, match_end_s: 75, similarity: 0.9, cluster: 0, offset_s: 65, rank: 1 },
@@ -172,6 +172,7 @@ describe('pages', () => {
     expect(html).toContain('name="file"');
     expect(html).toContain('accept="audio/*');
     expect(html).toContain('name="k"');
+    expect(html).toContain('name="same_tempo"');
     expect(html).toContain('42');
     expect(html).not.toMatch(/https?:\/\/(?!&lt;)/); // no external resources
   });
@@ -195,6 +196,9 @@ describe('pages', () => {
     expect(html.match(/class="pill pill-reading"/g)).toHaveLength(3);
     expect(html.slice(html.indexOf('Best Groove'), html.indexOf('Second Best'))).toContain('>3:2 time</span>');
     expect(html.slice(html.indexOf('Second Best'), html.indexOf('Worst Groove'))).toContain('>double time</span>');
+    // Only the track placed first for its tempo says so.
+    expect(html.match(/class="pill pill-same-tempo"/g)).toHaveLength(1);
+    expect(html.slice(html.indexOf('Best Groove'), html.indexOf('Second Best'))).toContain('>same tempo</span>');
     expect(html.slice(html.indexOf('Almost Worst'))).toContain('>half time</span>');
     expect(html).toMatch(/href="\/results\/[A-Za-z0-9_-]{22}\/segments\.csv"/);
     expect(html).toContain('Download similar segments (CSV)');
@@ -258,6 +262,18 @@ describe('POST /api/recommend', () => {
     const lines = (await csv.text()).trim().split('\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(3);
+  });
+
+  it('same_tempo=off reaches the recommender; an unknown value is a 400 that names the choices', async () => {
+    fake.recommendOpts = [];
+    await post('/api/recommend', form(wavBytes(), 'a.wav', { same_tempo: 'off' }));
+    expect(fake.recommendOpts.at(-1)?.same_tempo_first).toBe(false);
+    await post('/api/recommend', form(wavBytes(), 'a.wav', { same_tempo: 'first' }));
+    expect(fake.recommendOpts.at(-1)?.same_tempo_first).toBeUndefined();
+    const res = await post('/api/recommend', form(wavBytes(), 'a.wav', { same_tempo: 'yes' }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/same_tempo must be `first`.*or `off`/);
+    expect(fake.recommendOpts).toHaveLength(2);
   });
 
   it('uses defaultK when k is absent', async () => {

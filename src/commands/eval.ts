@@ -6,7 +6,8 @@ import { FEATURE_VERSION } from '../features/vector.js';
 import { readLabels } from '../eval/labels.js';
 import { analyseAll, evaluate, formatReport } from '../eval/run.js';
 import { progressReporter } from '../catalog/progress.js';
-import { MODES } from '../recommend/modes.js';
+import { DEFAULT_MODE, MODES } from '../recommend/modes.js';
+import { SERVED_K, servedDataDir, servedScores } from '../eval/served.js';
 import { UsageError, intOption, type Command } from './common.js';
 
 export const evalCommand: Command = {
@@ -55,8 +56,8 @@ export const evalCommand: Command = {
     const n = intOption(v, 'n', 300, 10, 100_000);
     const seconds = intOption(v, 'seconds', 30, 5, 600);
     if (!catalogDir !== !queriesDir) throw new UsageError('give both --catalog and --queries, or neither');
+    const root = path.resolve((v.out as string | undefined) ?? path.join(tmpdir(), 'groovematch-eval'));
     if (!catalogDir) {
-      const root = path.resolve((v.out as string | undefined) ?? path.join(tmpdir(), 'groovematch-eval'));
       const c = await ensureCorpus(root, n, intOption(v, 'seed', 1, 0, 2 ** 31), seconds, (s) => process.stderr.write(s + '\n'));
       catalogDir = c.catalogDir;
       queriesDir = c.queriesDir;
@@ -75,6 +76,12 @@ export const evalCommand: Command = {
     const cat = { rows: catRows, analyses: all.analyses.slice(0, catRows.length) };
     const qs = { rows: qRows, analyses: all.analyses.slice(catRows.length) };
     const report = evaluate(cat, qs, mode ? [mode] : undefined);
+    const at = report.modes.findIndex((m) => m.name === `groovematch ${DEFAULT_MODE}`);
+    if (at >= 0) {
+      process.stderr.write('ranking the queries as `serve` does (index build, then each query as an upload)\n');
+      const name = `groovematch ${DEFAULT_MODE}, as served (index, segments; top ${SERVED_K})`;
+      report.modes.splice(at + 1, 0, await servedScores(name, catalogDir, catRows, qRows, servedDataDir(root, catalogDir), workers));
+    }
     const styles = new Set(catRows.map((r) => r.style)).size;
     const corpus = `${catRows.length} catalogue + ${qRows.length} query clips, ${styles} styles, catalogue kits ` +
       `${[...new Set(catRows.map((r) => r.kit))].join('/')}, query kits ${[...new Set(qRows.map((r) => r.kit))].join('/')} (${catalogDir})`;

@@ -29,7 +29,7 @@ function human(file: string, r: RecommendResult): string {
   const lines = [`${file}  tempo ${r.query.tempo} BPM (confidence ${r.query.tempo_confidence}), ${r.query.duration_s} s`];
   if (r.excluded_track) lines.push(`  (identical to catalogue track ${r.excluded_track.id}, left out)`);
   lines.push('  best:');
-  const row = (t: TrackMatch) => `    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}${t.reading === 'as measured' ? '' : `  (${t.reading})`}`;
+  const row = (t: TrackMatch) => `    ${pct(t.similarity)}  ${t.tempo} BPM  ${t.title ?? path.basename(t.path)}${t.reading === 'as measured' ? '' : `  (${t.reading})`}${t.placed_first ? `  [${t.placed_first} first]` : ''}`;
   for (const t of r.best) lines.push(row(t));
   lines.push('  worst:');
   for (const t of r.worst) lines.push(row(t));
@@ -40,7 +40,7 @@ function human(file: string, r: RecommendResult): string {
 export const queryCommand: Command = {
   help:
     'groovematch query <files...> [--data DIR] [--k N] [--json] [--mode rhythm|pattern|blend|timbre] [--weights tempo=0.2,...]\n' +
-    '    [--index annoy|hnsw|exact] [--search-k N] [--workers N]   find similar catalogue tracks',
+    '    [--same-tempo first|off] [--index annoy|hnsw|exact] [--search-k N] [--workers N]   find similar catalogue tracks',
   options: {
     ...DATA_OPTION,
     k: { type: 'string' },
@@ -49,6 +49,7 @@ export const queryCommand: Command = {
     'search-k': { type: 'string' },
     mode: { type: 'string' },
     weights: { type: 'string' },
+    'same-tempo': { type: 'string' },
     workers: { type: 'string' },
   },
   async run(v, files) {
@@ -66,6 +67,8 @@ export const queryCommand: Command = {
         throw new UsageError((err as Error).message);
       }
     }
+    const sameTempo = (v['same-tempo'] as string | undefined) ?? 'first';
+    if (sameTempo !== 'first' && sameTempo !== 'off') throw new UsageError('--same-tempo must be first or off');
     const workers = intOption(v, 'workers', availableParallelism(), 1, 64);
     // The recommender's two parts, opened here so the backend can be overridden per command. Files are
     // analysed in parallel in the pool and answered in the order given.
@@ -82,7 +85,7 @@ export const queryCommand: Command = {
       for (const { f, file, p } of jobs) {
         try {
           const [analysis, hash] = await p;
-          const r = recommendFrom(view, analysis, { k, content_hash: hash, ...ranking });
+          const r = recommendFrom(view, analysis, { k, content_hash: hash, ...ranking, same_tempo_first: sameTempo === 'first' });
           if (v.json) {
             const line = { file, tempo: r.query.tempo, tempo_confidence: r.query.tempo_confidence,
               duration_s: r.query.duration_s, ranking: r.ranking, best: r.best, worst: r.worst,

@@ -1,4 +1,4 @@
-import { EXPANSION_MIN_COS, bestReading, expandQuery } from '../recommend/similarity.js';
+import { EXPANSION_MIN_COS, bestReading, expandQuery, sameTempoPick } from '../recommend/similarity.js';
 
 /**
  * Retrieval and tempo metrics, defined as in the project's shared notes so figures compare across runs:
@@ -106,12 +106,29 @@ export function tempoAccuracy(estimates: number[], truth: number[], tolerance = 
   return { acc1: a1 / n, acc2: a2 / n };
 }
 
+/** Tempi of the query and of every row, for the product's same-tempo rule (sameTempoPick). */
+export interface Tempi {
+  query: number;
+  items: ArrayLike<number>;
+  /** sameTempoPick's pool and tolerance, its defaults (the product's) when absent. */
+  pool?: number;
+  tolerance?: number;
+}
+
 /**
  * Indices of all rows sorted by descending cosine to the query (or its best reading), leaving out `skip`;
  * with `expand`, re-ranked as the product ranks an upload's best list: by the reading that matched the first
- * row plus that row (average query expansion, src/recommend/query.ts).
+ * row plus that row (average query expansion, src/recommend/query.ts); with `tempi`, the nearest row at the
+ * query's tempo first, as the product puts it (sameTempoPick).
  */
-export function rankByCosine(query: Float32Array, items: Float32Array[], skip = -1, others: readonly OtherView[] = [], expand = false): number[] {
+export function rankByCosine(
+  query: Float32Array,
+  items: Float32Array[],
+  skip = -1,
+  others: readonly OtherView[] = [],
+  expand = false,
+  tempi?: Tempi,
+): number[] {
   const dot = (a: Float32Array, b: Float32Array) => {
     let d = 0;
     for (let j = 0; j < b.length; j++) d += a[j] * b[j];
@@ -128,15 +145,20 @@ export function rankByCosine(query: Float32Array, items: Float32Array[], skip = 
   const vn = items.map(norm);
   // As the product ranks an upload: the best of its readings, each less its penalty (src/recommend/similarity.ts).
   const best = items.map((v, i) => bestReading(dot(query, v) / (qn * vn[i]), others.map((o, j) => dot(o.v, v) / (on[j] * vn[i])), penalties));
+  const cos = best.map((b) => b.cos);
   const order = (score: (i: number) => number) =>
     Array.from(items.keys())
       .filter((i) => i !== skip)
       .sort((a, b) => score(b) - score(a) || a - b);
-  const ranked = order((i) => best[i].cos);
+  const ranked = order((i) => cos[i]);
   const top = ranked[0];
-  if (!expand || top === undefined || best[top].cos < EXPANSION_MIN_COS) return ranked;
-  const reading = best[top].reading < 0 ? query : others[best[top].reading].v;
-  const q = expandQuery(unit(reading), unit(items[top]));
-  const expanded = items.map((v, i) => dot(q, v) / vn[i]);
-  return order((i) => expanded[i]);
+  let out = ranked;
+  if (expand && top !== undefined && cos[top] >= EXPANSION_MIN_COS) {
+    const reading = best[top].reading < 0 ? query : others[best[top].reading].v;
+    const q = expandQuery(unit(reading), unit(items[top]));
+    const expanded = items.map((v, i) => dot(q, v) / vn[i]);
+    out = order((i) => expanded[i]);
+  }
+  const first = tempi ? sameTempoPick(ranked, cos, tempi.items, tempi.query, tempi.pool, tempi.tolerance) : -1;
+  return first < 0 ? out : [first, ...out.filter((i) => i !== first)];
 }

@@ -6,8 +6,8 @@ import { BLOCKS, FEATURE_VERSION } from '../features/vector.js';
 import { DEFAULT_MODE, MODES } from '../recommend/modes.js';
 import type { LabelRow } from './labels.js';
 import { chooseStoredReadings, type ConsensusOptions } from '../catalog/readings.js';
-import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY, otherReadings } from '../recommend/similarity.js';
-import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy, type LabelPrecision, type OtherView } from './metrics.js';
+import { ALT_VIEW_PENALTY, TERNARY_VIEW_PENALTY, otherReadings, usesSameTempo } from '../recommend/similarity.js';
+import { chanceLevel, identity, oneNnAccuracy, precisionAtK, precisionByLabel, rankByCosine, tempoAccuracy, type LabelPrecision, type OtherView, type Tempi } from './metrics.js';
 
 export interface Scores {
   name: string;
@@ -63,8 +63,9 @@ export function score(
   qRows: LabelRow[],
   qsOthers: (readonly OtherView[])[] = [],
   expand = false,
+  tempi: (Tempi | undefined)[] = [],
 ): Scores {
-  return scoreRankings(name, qs.map((q, i) => rankByCosine(q, cat, -1, qsOthers[i] ?? [], expand)), catRows, qRows);
+  return scoreRankings(name, qs.map((q, i) => rankByCosine(q, cat, -1, qsOthers[i] ?? [], expand, tempi[i])), catRows, qRows);
 }
 
 /** score() from each query's ranking of the catalogue (indices, best first). */
@@ -103,7 +104,10 @@ export function scoreWeights(name: string, cat: Analysed, qs: Analysed, weights:
   const stats = computeStats(cat.analyses.map((a) => a.vector), cat.analyses[0].vector.length, BLOCKS);
   const f = (v: Float32Array) => finalVector(v, stats, BLOCKS, weights);
   const others = (a: Analysis) => (plain ? [] : otherReadings(a).map((o) => ({ v: f(o.raw), penalty: o.penalty })));
-  return score(name, cat.analyses.map((a) => f(a.vector)), qs.analyses.map((a) => f(a.vector)), cat.rows, qs.rows, qs.analyses.map(others), !plain);
+  // The product puts a track at the upload's tempo first only where the exact tempo counts (usesSameTempo).
+  const items = cat.analyses.map((a) => a.tempo);
+  const tempi = plain || !usesSameTempo(weights) ? [] : qs.analyses.map((a) => ({ query: a.tempo, items }));
+  return score(name, cat.analyses.map((a) => f(a.vector)), qs.analyses.map((a) => f(a.vector)), cat.rows, qs.rows, qs.analyses.map(others), !plain, tempi);
 }
 
 export interface EvalReport {

@@ -8,7 +8,7 @@ import { DEFAULT_MODE, sameWeights } from './modes.js';
 import { matchSegments, type TrackEvidence } from './segments.js';
 import { trackSet } from './track-set.js';
 import { topK, weightedCosines } from './weighted.js';
-import { EXPANSION_MIN_COS, bestReading, expandQuery, otherReadings, round, similarityFromCosine } from './similarity.js';
+import { EXPANSION_MIN_COS, SAME_TEMPO_POOL, bestReading, expandQuery, otherReadings, round, sameTempoPick, similarityFromCosine, usesSameTempo } from './similarity.js';
 import type { Reading, Recommender, RecommendOptions, RecommendResult, TrackMatch } from './types.js';
 
 export const DEFAULT_K = 5;
@@ -151,14 +151,24 @@ function exactRanking(view: CatalogView, analysis: Analysis, k: number, skip: nu
   };
 }
 
+/**
+ * The nearest candidate at the upload's tempo (sameTempoPick), shown with the upload's own similarity to it
+ * (not the expanded query's: it is placed first for what it shares with the upload alone).
+ */
+function sameTempoFirst(r: Readings, scored: Scored[], tempo: number): TrackMatch | null {
+  const i = sameTempoPick(scored.map((_, j) => j), scored.map((s) => s.cos), scored.map((s) => s.t.tempo), tempo);
+  return i < 0 ? null : { ...matcher(r, null)(scored[i]), placed_first: 'same tempo' };
+}
+
 /** Extra candidates fetched so that segment evidence can reorder the top k. */
 const RERANK_POOL = 10;
 
 /**
- * A track that contains the upload's material (most upload windows line up with it at one offset) ranks
+ * A track that contains the upload's material (most upload windows line up with it at one offset, and the
+ * upload fits inside it there) ranks
  * first, with the larger of its whole-track similarity and its segment agreement: an excerpt of a catalogue
- * track then finds that track even where the excerpt's groove differs from the whole song's. Otherwise the
- * whole-track similarity alone decides.
+ * track then finds that track even where the excerpt's groove differs from the whole song's. Otherwise
+ * `first` (sameTempoFirst's pick) leads, then the whole-track similarity decides.
  */
 function withEvidence(
   view: CatalogView,
@@ -167,6 +177,7 @@ function withEvidence(
   score: (t: TrackRow) => TrackMatch,
   k: number,
   skip: number | null,
+  first: TrackMatch | null,
 ): TrackMatch[] {
   const seen = new Map(candidates.map((t) => [t.id, t]));
   for (const id of evidence.keys()) {
@@ -180,7 +191,11 @@ function withEvidence(
     return e?.aligned && e.score > t.similarity ? { ...t, similarity: round(e.score, 4), reading: 'as measured' as const } : t;
   });
   // Tracks that contain the upload's material come first: that is what someone uploading an excerpt wants.
-  return scored.sort((a, b) => aligned(b) - aligned(a) || b.similarity - a.similarity || a.id - b.id).slice(0, k);
+  const sorted = scored.sort((a, b) => aligned(b) - aligned(a) || b.similarity - a.similarity || a.id - b.id);
+  // Otherwise the nearest track at the upload's tempo, marked only where that changes the order.
+  const top = sorted[0];
+  if (!first || !top || aligned(top) || top.id === first.id) return sorted.slice(0, k);
+  return [first, ...sorted.filter((t) => t.id !== first.id)].slice(0, k);
 }
 
 /** Best and worst tracks and segment matches for an analysed upload, against an opened catalogue. */
@@ -192,7 +207,8 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
   const exact = !sameWeights(weights, view.weights);
   const r = readings(view, analysis, weights);
   const pool = k + RERANK_POOL;
-  const ranked = exact ? exactRanking(view, analysis, pool, skip, { ...opts, weights }) : indexRanking(view, r, pool, skip);
+  const fetch = Math.max(pool, SAME_TEMPO_POOL);
+  const ranked = exact ? exactRanking(view, analysis, fetch, skip, { ...opts, weights }) : indexRanking(view, r, fetch, skip);
   const score = (t: TrackRow) => scoreRow(view, t, r, weights);
   const scored = ranked.best.map(score).sort((a, b) => b.cos - a.cos || a.t.id - b.t.id);
   const ex = expansion(r, scored[0]);
@@ -204,15 +220,17 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
     .map(match)
     .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
     .slice(0, pool);
+  const sameTempoOn = opts.same_tempo_first !== false && usesSameTempo(weights);
+  const first = sameTempoOn ? sameTempoFirst(r, scored, analysis.tempo) : null;
   const segments = matchSegments(view, analysis, skip);
-  const best = withEvidence(view, candidates, segments.evidence, (t) => match(score(t)), k, skip);
+  const best = withEvidence(view, candidates, segments.evidence, (t) => match(score(t)), k, skip, first);
   // Only tracks that contain the upload's material: a groove that merely repeats lines up anywhere.
   const alignments = best
     .map((t) => segments.evidence.get(t.id))
     .filter((e): e is TrackEvidence => !!e && e.aligned)
     .map((e) => e.alignment);
   return {
-    ranking: { mode: opts.mode ?? (exact ? 'custom' : DEFAULT_MODE), weights, search: exact ? 'exact' : 'index' },
+    ranking: { mode: opts.mode ?? (exact ? 'custom' : DEFAULT_MODE), weights, search: exact ? 'exact' : 'index', same_tempo_first: sameTempoOn },
     query: {
       tempo: round(analysis.tempo, 1),
       tempo_confidence: round(analysis.tempo_confidence, 2),

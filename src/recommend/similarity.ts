@@ -1,4 +1,4 @@
-import type { Analysis } from '../features/types.js';
+import type { Analysis, BlockWeights } from '../features/types.js';
 import type { Reading } from './types.js';
 
 /** Annoy's angular distance d = sqrt(2 − 2cos) as a similarity in [0, 1]: (1 + cos) / 2. */
@@ -82,4 +82,48 @@ export function expandQuery(reading: Float32Array, best: Float32Array): Float32A
   n = Math.sqrt(n);
   if (n > 0) for (let i = 0; i < q.length; i++) q[i] /= n;
   return q;
+}
+
+/**
+ * Two tempi this close, octaves folded (a ratio within 0.3 %), are the same tempo as a DJ counts it: a track
+ * at it plays along with the upload without a pitch change. The tempo estimate of one groove on two kits
+ * agrees to within 0.1 % on the generated corpora, and 1 % already admits other grooves.
+ */
+export const SAME_TEMPO_TOLERANCE = 0.003;
+
+/** Among this many nearest by the upload's own readings, a track at its tempo is looked for. */
+export const SAME_TEMPO_POOL = 20;
+
+export function sameTempo(a: number, b: number, tolerance = SAME_TEMPO_TOLERANCE): boolean {
+  if (!(a > 0 && b > 0)) return false;
+  const octaves = Math.log2(a / b);
+  return Math.abs(octaves - Math.round(octaves)) <= Math.log2(1 + tolerance);
+}
+
+/**
+ * Which candidate goes first for sharing the upload's tempo: the nearest (by `cos`, the upload's own best
+ * reading) of the first SAME_TEMPO_POOL that plays at its tempo and is a match at all (cosine at least
+ * EXPANSION_MIN_COS); −1 for none. The same groove on another kit sits at the same tempo but may rank below a
+ * different groove of its style at another tempo: cross-kit identity hit@1 0.960 / 0.973 / 0.967 → 0.980 /
+ * 0.990 / 0.987 on three generated corpora, style P@10 unchanged or +0.001 (`npx tsx scripts/eval-ranking.ts`).
+ * `order` lists candidate indices by descending cos.
+ */
+export function sameTempoPick(
+  order: readonly number[],
+  cos: ArrayLike<number>,
+  tempos: ArrayLike<number>,
+  tempo: number,
+  pool = SAME_TEMPO_POOL,
+  tolerance = SAME_TEMPO_TOLERANCE,
+): number {
+  for (const i of order.slice(0, pool)) {
+    if (cos[i] < EXPANSION_MIN_COS) return -1;
+    if (sameTempo(tempo, tempos[i], tolerance)) return i;
+  }
+  return -1;
+}
+
+/** The same-tempo rule applies where the exact tempo counts at all: a weighting with a bpm block. */
+export function usesSameTempo(weights: BlockWeights): boolean {
+  return (weights.bpm ?? 0) > 0;
 }

@@ -14,6 +14,11 @@ export interface TrackMatch {
    * better after its penalty.
    */
   reading: Reading;
+  /**
+   * Why the track is first although a later one scores higher: 'same tempo' for the nearest match that plays
+   * at the upload's tempo (src/recommend/similarity.ts, sameTempoPick). Absent on every other track.
+   */
+  placed_first?: 'same tempo';
   tempo: number;
   tags: string[];
   audio_url: string;
@@ -56,7 +61,13 @@ export interface Alignment {
 export interface RecommendResult {
   query: { tempo: number; tempo_confidence: number; duration_s: number };
   /** The mode and weights the tracks were ranked with. */
-  ranking?: { mode: string; weights: import('../features/types.js').BlockWeights; search: 'index' | 'exact' };
+  ranking?: {
+    mode: string;
+    weights: import('../features/types.js').BlockWeights;
+    search: 'index' | 'exact';
+    /** Whether the nearest match at the upload's tempo could go first (TrackMatch.placed_first). */
+    same_tempo_first: boolean;
+  };
   best: TrackMatch[];
   worst: TrackMatch[];
   segments: SegmentMatch[];
@@ -74,6 +85,11 @@ export interface RecommendOptions {
   mode?: string;
   /** sha256 hex of the uploaded bytes, to leave out an identical catalogue track. */
   content_hash?: string;
+  /**
+   * false: rank the best list by similarity alone, without placing the nearest match at the upload's tempo
+   * first. The rule applies by default wherever the weights count the exact tempo (usesSameTempo).
+   */
+  same_tempo_first?: boolean;
 }
 
 export interface CatalogInfo {

@@ -56,10 +56,10 @@ function multerFailure(err: multer.MulterError, maxUploadBytes: number): Failure
     return { status: 400, message: 'Upload exactly one file, in the form field `file`.', headers: {} };
   }
   if (err.code === 'LIMIT_FIELD_COUNT' || err.code === 'LIMIT_PART_COUNT') {
-    return { status: 400, message: 'The form has too many fields: send `file` and, optionally, `k`, `mode` and `weights`.', headers: {} };
+    return { status: 400, message: 'The form has too many fields: send `file` and, optionally, `k`, `mode`, `weights` and `same_tempo`.', headers: {} };
   }
   if (err.code === 'LIMIT_FIELD_VALUE' || err.code === 'LIMIT_FIELD_KEY') {
-    return { status: 400, message: 'A form field is too long: send `file` and, optionally, `k` (a number), `mode` and `weights`.', headers: {} };
+    return { status: 400, message: 'A form field is too long: send `file` and, optionally, `k` (a number), `mode`, `weights` and `same_tempo`.', headers: {} };
   }
   return { status: 400, message: MALFORMED, headers: {} };
 }

@@ -106,6 +106,13 @@ function parseWeights(mode: unknown, weights: unknown): { mode?: string; weights
   }
 }
 
+/** `same_tempo`: `first` (the default) places the nearest match at the upload's tempo first, `off` does not. */
+function parseSameTempo(raw: unknown): boolean {
+  if (raw === undefined || raw === '' || raw === 'first') return true;
+  if (raw === 'off') return false;
+  throw new HttpError(400, 'same_tempo must be `first` (the nearest match at your tempo first) or `off` (by similarity alone).');
+}
+
 function parseK(raw: unknown, defaultK: number, maxK: number): number {
   if (raw === undefined || raw === '') return defaultK;
   if (typeof raw === 'string' && /^\s*\d{1,6}\s*$/.test(raw)) {
@@ -148,6 +155,7 @@ export async function recommendForUpload(req: Request, res: Response, cfg: Uploa
     const body = (req.body ?? {}) as Record<string, unknown>;
     const k = parseK(body.k ?? req.query.k, cfg.defaultK, cfg.maxK);
     const { mode, weights } = parseWeights(body.mode ?? req.query.mode, body.weights ?? req.query.weights);
+    const sameTempoFirst = parseSameTempo(body.same_tempo ?? req.query.same_tempo);
     if (file.size === 0) throw new HttpError(400, 'The uploaded file is empty.');
 
     const head = await readHead(file.path, SNIFF_BYTES);
@@ -173,7 +181,13 @@ export async function recommendForUpload(req: Request, res: Response, cfg: Uploa
     } finally {
       res.off('close', onClose);
     }
-    const result = cfg.recommender.recommend(analysis, { k, content_hash: contentHash, mode, weights });
+    const result = cfg.recommender.recommend(analysis, {
+      k,
+      content_hash: contentHash,
+      mode,
+      weights,
+      ...(sameTempoFirst ? {} : { same_tempo_first: false }),
+    });
     const token = cfg.store.put(result.segments);
     const analysedS = result.query.duration_s;
     const max = cfg.maxAnalysisSeconds;

@@ -73,8 +73,8 @@ function expectComplete(dataDir: string): void {
   expect(count(dataDir, 'SELECT COUNT(*) FROM segments WHERE ann_id IS NULL')).toBe(0);
 }
 
-function query(dataDir: string, file: string) {
-  return spawnSync(process.execPath, [CLI, 'query', file, '--data', dataDir, '--json'], { env: ENV, encoding: 'utf8' });
+function query(dataDir: string, file: string, ...args: string[]) {
+  return spawnSync(process.execPath, [CLI, 'query', file, '--data', dataDir, '--json', ...args], { env: ENV, encoding: 'utf8' });
 }
 
 beforeAll(() => {
@@ -111,6 +111,13 @@ describe('index survives kill -9', () => {
     const line = JSON.parse(q.stdout.trim().split('\n')[0]) as { best: { path: string }[]; excluded_track: { path: string } };
     expect(line.excluded_track.path).toBe(path.join(music, 't05.wav'));
     expect(line.best.length).toBeGreaterThan(0);
+    const off = query(data, path.join(music, 't05.wav'), '--same-tempo', 'off');
+    expect(off.status, off.stderr).toBe(0);
+    expect(JSON.parse(off.stdout.trim()).ranking.same_tempo_first).toBe(false);
+    const bad = query(data, path.join(music, 't05.wav'), '--same-tempo', 'maybe');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--same-tempo must be first or off/);
+    expect(bad.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 
   it('kills at random moments, then a full run: always consistent', async () => {

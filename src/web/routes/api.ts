@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { recommendForUpload, uploadMiddleware, type UploadConfig } from '../upload.js';
 
-/** JSON API: POST /api/recommend (multipart `file`, optional `k`, `mode`, `weights`). */
+/** JSON API: POST /api/recommend (multipart `file`, optional `k`, `mode`, `weights`, `same_tempo`). */
 export function apiRouter(cfg: UploadConfig): Router {
   const router = Router();
   router.post('/recommend', ...uploadMiddleware(cfg), async (req, res) => {
