@@ -117,9 +117,9 @@ function unique(rows: TrackRow[]): TrackRow[] {
  * reading's nearest, scored by the upload's own reading only: the other readings can only raise a track's
  * similarity, never lower it).
  */
-function indexRanking(view: CatalogView, r: Readings, k: number, skip: number | null) {
+function indexRanking(view: CatalogView, r: Readings, k: number, bestK: number, skip: number | null) {
   const weights = view.weights;
-  const best = unique([...indexHits(view, r.q, k, skip), ...r.others.flatMap((o) => indexHits(view, o.v, k, skip))]);
+  const best = unique([...indexHits(view, r.q, bestK, skip), ...r.others.flatMap((o) => indexHits(view, o.v, bestK, skip))]);
   const plain = matcher(r, null);
   const worst = indexHits(view, r.q.map((x) => -x), k, skip)
     .map((t) => plain(scoreRow(view, t, r, weights)))
@@ -164,8 +164,7 @@ function sameTempoFirst(r: Readings, scored: Scored[], tempo: number): TrackMatc
 const RERANK_POOL = 10;
 
 /**
- * A track that contains the upload's material (most upload windows line up with it at one offset, and the
- * upload fits inside it there) ranks
+ * A track that contains the upload's material (most upload windows line up with it at one offset) ranks
  * first, with the larger of its whole-track similarity and its segment agreement: an excerpt of a catalogue
  * track then finds that track even where the excerpt's groove differs from the whole song's. Otherwise
  * `first` (sameTempoFirst's pick) leads, then the whole-track similarity decides.
@@ -207,8 +206,10 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
   const exact = !sameWeights(weights, view.weights);
   const r = readings(view, analysis, weights);
   const pool = k + RERANK_POOL;
-  const fetch = Math.max(pool, SAME_TEMPO_POOL);
-  const ranked = exact ? exactRanking(view, analysis, fetch, skip, { ...opts, weights }) : indexRanking(view, r, fetch, skip);
+  const sameTempoOn = opts.same_tempo_first !== false && usesSameTempo(weights);
+  // The same-tempo rule looks among the upload's SAME_TEMPO_POOL nearest; the exact path's pool is wider anyway.
+  const bestK = sameTempoOn ? Math.max(pool, SAME_TEMPO_POOL) : pool;
+  const ranked = exact ? exactRanking(view, analysis, pool, skip, { ...opts, weights }) : indexRanking(view, r, pool, bestK, skip);
   const score = (t: TrackRow) => scoreRow(view, t, r, weights);
   const scored = ranked.best.map(score).sort((a, b) => b.cos - a.cos || a.t.id - b.t.id);
   const ex = expansion(r, scored[0]);
@@ -220,7 +221,6 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
     .map(match)
     .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
     .slice(0, pool);
-  const sameTempoOn = opts.same_tempo_first !== false && usesSameTempo(weights);
   const first = sameTempoOn ? sameTempoFirst(r, scored, analysis.tempo) : null;
   const segments = matchSegments(view, analysis, skip);
   const best = withEvidence(view, candidates, segments.evidence, (t) => match(score(t)), k, skip, first);
