@@ -52,10 +52,11 @@ afterAll(async () => {
 });
 
 describe('segments that line up', () => {
-  it('finds the source of a degraded 20 s excerpt and its offset within 2.5 s', async () => {
+  it('finds the source of a degraded 20 s excerpt and its offset, most to 0.15 s', async () => {
     const rand = mulberry32(42);
     let found = 0;
     let aligned = 0;
+    let exact = 0;
     const cases = 8;
     for (let c = 0; c < cases; c++) {
       const t = tracks[c % tracks.length];
@@ -66,6 +67,8 @@ describe('segments that line up', () => {
       if (r.best[0]?.path === t.file) found++;
       const a = r.alignments?.find((x) => x.path === t.file);
       if (a && Math.abs(a.offset_s - offset) <= 2.5) aligned++;
+      // The prints place it to a frame or two (46 ms each), not to the windows' 5 s steps.
+      if (a && Math.abs(a.offset_s - offset) <= 0.15) exact++;
       // The CSV rows carry offset and rank, ordered by upload time, then rank.
       const rows = r.segments;
       for (let i = 1; i < rows.length; i++) {
@@ -75,6 +78,25 @@ describe('segments that line up', () => {
     }
     expect(found).toBeGreaterThanOrEqual(cases - 1);
     expect(aligned).toBeGreaterThanOrEqual(cases - 2);
+    expect(exact).toBeGreaterThanOrEqual(cases - 2);
+  });
+
+  it('seldom says a track contains an upload that only shares its tempo', async () => {
+    // Song 0 opens with rock at 110 on the acoustic kit. Other grooves at 110 on other kits line up with it at
+    // some offset window by window (the vectors do not see where a cycle starts); before the prints were
+    // compared, 9 of these 18 were said to be inside song 0. Two of them, four-on-the-floor grooves on the
+    // bright kit, still correlate above PRINT_MIN with its spectrogram.
+    let claimed = 0;
+    for (const style of ['house', 'funk', 'disco', 'hip-hop', 'breakbeat', 'samba']) {
+      for (const kit of ['bright', 'lofi', 'electronic808']) {
+        const g = renderGroove({ style, bpm: 110, kit, seconds: 20, seed: 77, sampleRate: SR });
+        const file = path.join(dir, `same-tempo-${style}-${kit}.wav`);
+        fs.writeFileSync(file, encodeWav(g.samples, SR));
+        const r = rec.recommend(await rec.analyseFile(file), { k: 3 });
+        if (r.alignments?.length) claimed++;
+      }
+    }
+    expect(claimed).toBeLessThanOrEqual(3);
   });
 
   it('an unrelated upload lines up with nothing and scores below a true excerpt', async () => {
@@ -86,7 +108,7 @@ describe('segments that line up', () => {
     fs.writeFileSync(src, excerpt(tracks[0].samples, 12, 1));
     const s = rec.recommend(await rec.analyseFile(src), { k: 3 });
     expect(r.best[0].similarity).toBeLessThan(s.best[0].similarity);
-    expect(r.alignments?.filter((a) => a.windows / a.of >= 0.6 && a.similarity > 0.95) ?? []).toEqual([]);
+    expect(r.alignments).toEqual([]);
   });
 
   it('writes the CSV with offset and rank columns', async () => {

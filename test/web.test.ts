@@ -69,6 +69,9 @@ function resultFor(k: number): RecommendResult {
       { query_start_s: 0, query_end_s: 10, track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', match_start_s: 65, match_end_s: 75, similarity: 0.9, cluster: 0, offset_s: 65, rank: 1 },
       { query_start_s: 5, query_end_s: 15, track_id: 3, title: 'Second, "quoted"', path: '/music/s.wav', match_start_s: 20.5, match_end_s: 30.5, similarity: 0.75, cluster: 1, offset_s: 15.5, rank: 1 },
     ],
+    alignments: [
+      { track_id: 1, title: 'Best Groove', path: '/music/Best Groove.wav', offset_s: 64.9, query_start_s: 0, query_end_s: 20, match_start_s: 64.9, match_end_s: 84.9, windows: 5, of: 6, similarity: 0.91, print_correlation: 0.934 },
+    ],
     excluded_track: { id: 9, path: '/music/twin.wav', title: 'Twin Track' },
   };
 }
@@ -206,6 +209,9 @@ describe('pages', () => {
     expect(html).toContain('data-start="65"');
     expect(html).toContain('1:05–1:15');
     expect(html).toContain('Second, &#34;quoted&#34;');
+    // Where it lines up, and how closely the sound itself matches there.
+    expect(html).toContain('Lines up with');
+    expect(html).toContain('5 of 6 windows agree, the sound itself matches: correlation 0.93, offset 64.9 s');
   });
 
   it('escapes the client file name', async () => {
@@ -244,7 +250,8 @@ describe('POST /api/recommend', () => {
     const res = await post('/api/recommend', form(bytes, 'song.wav', { k: '2' }));
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown> & { csv_url: string; best: unknown[]; worst: unknown[] };
-    expect(Object.keys(body).sort()).toEqual(['best', 'csv_url', 'excluded_track', 'note', 'query', 'segments', 'worst']);
+    expect(Object.keys(body).sort()).toEqual(['alignments', 'best', 'csv_url', 'excluded_track', 'note', 'query', 'segments', 'worst']);
+    expect((body.alignments as { print_correlation: number }[])[0].print_correlation).toBe(0.934);
     expect(body.query).toEqual({ tempo: 121.37, tempo_confidence: 0.82, duration_s: 95.4, analysed_s: 95.4, truncated: false });
     expect(body.note).toBeNull();
     expect(body.best).toHaveLength(2);

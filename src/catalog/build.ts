@@ -222,6 +222,7 @@ function checkAnalysis(a: Analysis): void {
 /** Rebuild an Analysis from stored rows, to reuse it for a byte-identical file. */
 function analysisOf(catalog: Catalog, t: TrackRow): Analysis {
   const r = catalog.measuredReadings(t.id);
+  const print = catalog.trackPrint(t.id);
   return {
     feature_version: t.feature_version,
     duration_s: t.duration_s,
@@ -229,6 +230,7 @@ function analysisOf(catalog: Catalog, t: TrackRow): Analysis {
     tempo_confidence: t.tempo_confidence,
     vector: r?.vector ?? t.vector,
     ...(r?.alt_vector && (r.alt_factor === 2 || r.alt_factor === 0.5) ? { alt_vector: r.alt_vector, alt_factor: r.alt_factor } : {}),
+    ...(print ? { print } : {}),
     segments: catalog.segmentsOfTrack(t.id).map((g) => ({
       start_s: g.start_s,
       end_s: g.end_s,

@@ -57,6 +57,10 @@ export const MIGRATIONS: ((db: Database.Database) => void)[] = [
       ALTER TABLE tracks ADD COLUMN reading INTEGER NOT NULL DEFAULT 0;
     `);
   },
+  // gm10: a track's print (src/features/print.ts), which tells whether an upload is this recording at some offset.
+  (db) => {
+    db.exec('ALTER TABLE tracks ADD COLUMN print BLOB;');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

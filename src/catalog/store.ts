@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Analysis } from '../features/types.js';
+import { blobToPrint, printToBlob, type Print } from '../features/print.js';
 import type { CatalogInfo } from '../recommend/types.js';
 import { blobToVector, vectorToBlob } from './blob.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -183,13 +184,13 @@ export class Catalog {
       const row = this.db
         .prepare(
           `INSERT INTO tracks (path, size, mtime_ms, hash, duration_s, tempo, tempo_confidence, title, artist, album,
-             tags, vector, alt_vector, alt_factor, reading, ann_id, feature_version, added_at)
+             tags, vector, alt_vector, alt_factor, print, reading, ann_id, feature_version, added_at)
            VALUES (@path, @size, @mtime_ms, @hash, @duration_s, @tempo, @tempo_confidence, @title, @artist, @album,
-             @tags, @vector, @alt_vector, @alt_factor, 0, NULL, @feature_version, @added_at)
+             @tags, @vector, @alt_vector, @alt_factor, @print, 0, NULL, @feature_version, @added_at)
            ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, hash = excluded.hash,
              duration_s = excluded.duration_s, tempo = excluded.tempo, tempo_confidence = excluded.tempo_confidence,
              title = excluded.title, artist = excluded.artist, album = excluded.album, tags = excluded.tags,
-             vector = excluded.vector, alt_vector = excluded.alt_vector, alt_factor = excluded.alt_factor, reading = 0,
+             vector = excluded.vector, alt_vector = excluded.alt_vector, alt_factor = excluded.alt_factor, print = excluded.print, reading = 0,
              ann_id = NULL, feature_version = excluded.feature_version
            RETURNING id`,
         )
@@ -208,6 +209,7 @@ export class Catalog {
           vector: vectorToBlob(analysis.vector),
           alt_vector: analysis.alt_vector ? vectorToBlob(analysis.alt_vector) : null,
           alt_factor: analysis.alt_vector ? (analysis.alt_factor ?? null) : null,
+          print: analysis.print ? printToBlob(analysis.print) : null,
           feature_version: analysis.feature_version,
           added_at: new Date().toISOString(),
         }) as { id: number };
@@ -321,6 +323,12 @@ export class Catalog {
   }
 
   /** Both readings of one track, as analysed. */
+  /** A track's print (src/features/print.ts); null for a track stored without one. */
+  trackPrint(id: number): Print | null {
+    const r = this.cached('SELECT print FROM tracks WHERE id = ?').get(id) as { print: Uint8Array | null } | undefined;
+    return r?.print ? blobToPrint(r.print) : null;
+  }
+
   measuredReadings(id: number): ReadingItem | undefined {
     const r = this.db.prepare(`SELECT ${READING_COLS} FROM tracks WHERE id = ?`).get(id) as RawReadings | undefined;
     return r && toReadings(r);

@@ -1,3 +1,5 @@
+import type { Print } from './print.js';
+
 /** What the analysis of one audio file produces. Vectors are raw (not standardised). */
 export interface Analysis {
   feature_version: string;
@@ -19,6 +21,8 @@ export interface Analysis {
   /** Uploads only (DescribeOptions.alt): the whole track read a factor of three away (3:2, 3:4, 2:3 or 4:3). */
   ternary?: OtherReading[];
   segments: SegmentAnalysis[];
+  /** The spectrogram coarsened to bytes (src/features/print.ts): tells the same audio from a groove like it. */
+  print?: Print;
   /** The origin's MFCC-mean descriptor, only when asked for (evaluation). */
   baseline?: Float32Array;
 }

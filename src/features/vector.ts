@@ -16,13 +16,14 @@ import {
   patternMaxLag,
   tempoCode,
 } from './rhythm.js';
+import { spectrogramPrint } from './print.js';
 import type { Block } from './standardise.js';
 import { estimateTempo } from './tempo.js';
 import { N_MFCC, coefficientStats, mfcc } from './timbre.js';
 import type { AltFactor, Analysis, BlockWeights, OtherReading, SegmentAnalysis } from './types.js';
 
 /** Changes whenever a stored vector would come out different; catalogues of another version are refused. */
-export const FEATURE_VERSION = 'gm9';
+export const FEATURE_VERSION = 'gm10';
 
 export const SEGMENT_WINDOW_S = 10;
 export const SEGMENT_HOP_S = 5;
@@ -190,6 +191,7 @@ export function describeSpectrogram(spec: MelSpectrogram, duration: number, opts
     ...(whole.alt ? { alt_vector: whole.alt.vector, alt_factor: whole.alt.factor } : {}),
     ...(opts.alt ? { ternary: whole.others } : {}),
     segments,
+    print: spectrogramPrint(spec),
   };
 }
 

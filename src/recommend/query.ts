@@ -222,7 +222,7 @@ export function recommendFrom(view: CatalogView, analysis: Analysis, opts: Recom
     .sort((a, b) => b.similarity - a.similarity || a.id - b.id)
     .slice(0, pool);
   const first = sameTempoOn ? sameTempoFirst(r, scored, analysis.tempo) : null;
-  const segments = matchSegments(view, analysis, skip);
+  const segments = matchSegments(view, analysis, skip, opts.print_rule);
   const best = withEvidence(view, candidates, segments.evidence, (t) => match(score(t)), k, skip, first);
   // Only tracks that contain the upload's material: a groove that merely repeats lines up anywhere.
   const alignments = best

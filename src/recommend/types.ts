@@ -56,6 +56,8 @@ export interface Alignment {
   windows: number;
   of: number;
   similarity: number;
+  /** How closely the upload's spectrogram follows the track's at offset_s (−1…1; src/features/print.ts). */
+  print_correlation?: number;
 }
 
 export interface RecommendResult {
@@ -90,6 +92,21 @@ export interface RecommendOptions {
    * first. The rule applies by default wherever the weights count the exact tempo (usesSameTempo).
    */
   same_tempo_first?: boolean;
+  /** How an upload is judged to be inside a track (segments.ts PRINT_RULE); for evaluation scripts. */
+  print_rule?: PrintRule;
+}
+
+/** Which tracks' prints are compared with the upload's, and what counts as the same audio (segments.ts). */
+export interface PrintRule {
+  /** Seconds either side of the windows' offset searched. */
+  search_s: number;
+  /** Tracks compared: the best this many by window agreement... */
+  candidates: number;
+  /** ...whose agreeing windows average at least this similarity. */
+  eligible: number;
+  /** Correlation the best print must reach, and its lead over the next. */
+  min: number;
+  margin: number;
 }
 
 export interface CatalogInfo {
