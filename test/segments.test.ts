@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog } from '../src/catalog/build.js';
+import { queryText } from '../src/commands/query.js';
 import { segmentsCsv } from '../src/recommend/csv.js';
+import { formatTime } from '../src/web/format.js';
 import { createRecommender } from '../src/recommend/query.js';
 import type { Recommender } from '../src/recommend/types.js';
 import { encodeMp3, encodeWav, mulberry32, renderGroove } from '../src/synth/index.js';
@@ -69,6 +71,8 @@ describe('segments that line up', () => {
       if (a && Math.abs(a.offset_s - offset) <= 2.5) aligned++;
       // The prints place it to a frame or two (46 ms each), not to the windows' 5 s steps.
       if (a && Math.abs(a.offset_s - offset) <= 0.15) exact++;
+      // `query` without --json says where it lines up, too.
+      if (a) expect(queryText(file, r)).toContain(`lines up with ${a.title}: 0:00–0:20 of the upload ≈ ${formatTime(a.match_start_s)}–`);
       // The CSV rows carry offset and rank, ordered by upload time, then rank.
       const rows = r.segments;
       for (let i = 1; i < rows.length; i++) {

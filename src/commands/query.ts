@@ -9,6 +9,7 @@ import { DEFAULT_MODE, resolveWeights } from '../recommend/modes.js';
 import { openCatalogView } from '../recommend/catalog-view.js';
 import { recommendFrom } from '../recommend/query.js';
 import type { RecommendResult, TrackMatch } from '../recommend/types.js';
+import { formatTime } from '../web/format.js';
 import { DATA_OPTION, UsageError, dataDir, intOption, type Command } from './common.js';
 
 function sha256(file: string): Promise<string> {
@@ -25,7 +26,8 @@ function pct(x: number): string {
   return x.toFixed(3);
 }
 
-function human(file: string, r: RecommendResult): string {
+/** What `query` prints for one file without --json. */
+export function queryText(file: string, r: RecommendResult): string {
   const lines = [`${file}  tempo ${r.query.tempo} BPM (confidence ${r.query.tempo_confidence}), ${r.query.duration_s} s`];
   if (r.excluded_track) lines.push(`  (identical to catalogue track ${r.excluded_track.id}, left out)`);
   lines.push('  best:');
@@ -33,6 +35,10 @@ function human(file: string, r: RecommendResult): string {
   for (const t of r.best) lines.push(row(t));
   lines.push('  worst:');
   for (const t of r.worst) lines.push(row(t));
+  for (const a of r.alignments ?? []) {
+    const sound = a.print_correlation === undefined ? '' : `, the sound itself matches: correlation ${a.print_correlation.toFixed(2)}`;
+    lines.push(`  lines up with ${a.title ?? path.basename(a.path)}: ${formatTime(a.query_start_s)}–${formatTime(a.query_end_s)} of the upload ≈ ${formatTime(a.match_start_s)}–${formatTime(a.match_end_s)} (offset ${a.offset_s.toFixed(1)} s${sound})`);
+  }
   lines.push(`  ${r.segments.length} segment matches`);
   return lines.join('\n');
 }
@@ -92,7 +98,7 @@ export const queryCommand: Command = {
               alignments: r.alignments, segments: r.segments, excluded_track: r.excluded_track };
             process.stdout.write(JSON.stringify(line) + '\n');
           } else {
-            process.stdout.write(human(f, r) + '\n');
+            process.stdout.write(queryText(f, r) + '\n');
           }
         } catch (err) {
           failures++;

@@ -1,3 +1,4 @@
+import { fftOf } from './acf.js';
 import { DB_RANGE, type MelSpectrogram } from './frames.js';
 
 /**
@@ -54,40 +55,105 @@ export function spectrogramPrint(spec: MelSpectrogram): Print {
 /** Fewer overlapping frames than this (about 5 s) and two prints are not compared. */
 const MIN_OVERLAP = 100;
 
+/** Per band, running sums of x and x² over frames (frames + 1 entries each), so any span's sums are two lookups. */
+function prefixSums(p: Print): { s: Float64Array; ss: Float64Array } {
+  const n = printFrames(p);
+  const s = new Float64Array(p.bands * (n + 1));
+  const ss = new Float64Array(p.bands * (n + 1));
+  for (let g = 0; g < p.bands; g++) {
+    const o = g * (n + 1);
+    for (let t = 0; t < n; t++) {
+      const x = p.data[g * n + t];
+      s[o + t + 1] = s[o + t] + x;
+      ss[o + t + 1] = ss[o + t] + x * x;
+    }
+  }
+  return { s, ss };
+}
+
+type Sums = ReturnType<typeof prefixSums>;
+
 /**
- * Correlation of upload frame t with track frame t + lag over their overlap: each band less its mean over
- * the overlap, the bands summed, so the loud bands count most. −1…1.
+ * Σ_t a[g][t]·b[g][t + lag] summed over bands, for every lag in lo…lo + count − 1: per band one cross-correlation
+ * through the FFT (zeros outside the track), since this runs for every lag of every candidate track.
  */
-function correlationAt(a: Print, b: Print, lag: number): number {
+function crossProducts(a: Print, b: Print, lo: number, count: number): Float64Array {
+  const na = printFrames(a);
+  const nb = printFrames(b);
+  const span = na + count - 1;
+  let size = 32;
+  while (size < na + span) size *= 2;
+  const fft = fftOf(size);
+  const X = uploadSpectra(a, size);
+  const y = new Float64Array(size);
+  const Y = fft.createComplexArray() as number[];
+  const R = fft.createComplexArray() as number[];
+  const r = fft.createComplexArray() as number[];
+  const out = new Float64Array(count);
+  for (let g = 0; g < a.bands; g++) {
+    y.fill(0);
+    for (let t = Math.max(0, -lo); t < span && lo + t < nb; t++) y[t] = b.data[g * nb + lo + t];
+    fft.realTransform(Y, y);
+    fft.completeSpectrum(Y);
+    const Xg = X[g];
+    // conj(X)·Y: the correlation of x against y.
+    for (let k = 0; k < 2 * size; k += 2) {
+      R[k] = Xg[k] * Y[k] + Xg[k + 1] * Y[k + 1];
+      R[k + 1] = Xg[k] * Y[k + 1] - Xg[k + 1] * Y[k];
+    }
+    fft.inverseTransform(r, R);
+    for (let l = 0; l < count; l++) out[l] += r[2 * l];
+  }
+  return out;
+}
+
+/** The upload's band spectra at one FFT size, kept while the upload is: every candidate track reuses them. */
+const spectra = new WeakMap<Print, Map<number, number[][]>>();
+
+function uploadSpectra(a: Print, size: number): number[][] {
+  let bySize = spectra.get(a);
+  if (!bySize) spectra.set(a, (bySize = new Map()));
+  let X = bySize.get(size);
+  if (!X) {
+    const fft = fftOf(size);
+    const na = printFrames(a);
+    const x = new Float64Array(size);
+    X = Array.from({ length: a.bands }, (_, g) => {
+      for (let t = 0; t < na; t++) x[t] = a.data[g * na + t];
+      const out = fft.createComplexArray() as number[];
+      fft.realTransform(out, x);
+      fft.completeSpectrum(out);
+      return out;
+    });
+    bySize.set(size, X);
+  }
+  return X;
+}
+
+/**
+ * Correlation of upload frame t with track frame t + lag over their overlap, given the lag's cross products:
+ * each band less its mean over the overlap, the bands summed, so the loud bands count most. −1…1.
+ */
+function correlationAt(a: Print, b: Print, sa: Sums, sb: Sums, lag: number, cross: number): number {
   const na = printFrames(a);
   const nb = printFrames(b);
   const from = Math.max(0, -lag);
   const to = Math.min(na, nb - lag);
   const n = to - from;
   if (n < MIN_OVERLAP) return 0;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
+  let cov = cross;
+  let va = 0;
+  let vb = 0;
   for (let g = 0; g < a.bands; g++) {
-    const ao = g * na;
-    const bo = g * nb + lag;
-    let ma = 0;
-    let mb = 0;
-    for (let t = from; t < to; t++) {
-      ma += a.data[ao + t];
-      mb += b.data[bo + t];
-    }
-    ma /= n;
-    mb /= n;
-    for (let t = from; t < to; t++) {
-      const x = a.data[ao + t] - ma;
-      const y = b.data[bo + t] - mb;
-      sab += x * y;
-      saa += x * x;
-      sbb += y * y;
-    }
+    const pa = g * (na + 1);
+    const pb = g * (nb + 1) + lag;
+    const sumA = sa.s[pa + to] - sa.s[pa + from];
+    const sumB = sb.s[pb + to] - sb.s[pb + from];
+    cov -= (sumA * sumB) / n;
+    va += sa.ss[pa + to] - sa.ss[pa + from] - (sumA * sumA) / n;
+    vb += sb.ss[pb + to] - sb.ss[pb + from] - (sumB * sumB) / n;
   }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
 }
 
 export interface PrintMatch {
@@ -105,9 +171,12 @@ export function matchPrints(upload: Print, track: Print, offset_s: number, searc
   if (upload.bands !== track.bands || Math.abs(upload.fps - track.fps) > 0.01) return { correlation: 0, offset_s };
   const centre = Math.round(offset_s * upload.fps);
   const reach = Math.round(search * upload.fps);
+  const su = prefixSums(upload);
+  const st = prefixSums(track);
+  const cross = crossProducts(upload, track, centre - reach, 2 * reach + 1);
   let best = { correlation: -1, offset_s };
   for (let lag = centre - reach; lag <= centre + reach; lag++) {
-    const c = correlationAt(upload, track, lag);
+    const c = correlationAt(upload, track, su, st, lag, cross[lag - centre + reach]);
     if (c > best.correlation) best = { correlation: c, offset_s: lag / upload.fps };
   }
   return best;

@@ -261,6 +261,8 @@ export function warmUp(view: CatalogView): void {
     const analysis = {
       feature_version: t.feature_version, duration_s: t.duration_s, tempo: t.tempo, tempo_confidence: t.tempo_confidence,
       vector: t.vector, alt_vector: t.vector, alt_factor: 2 as const, ternary: [{ factor: 1.5, vector: t.vector }], segments,
+      // And its print, so the alignment check is compiled too.
+      print: view.catalog.trackPrint(t.id) ?? undefined,
     };
     recommendFrom(view, analysis, { k: DEFAULT_K });
   } catch {

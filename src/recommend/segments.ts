@@ -122,8 +122,8 @@ function align(hits: Hit[], windows: number, hop: number): TrackEvidence {
  * far off), for the best few tracks by window agreement (at least two agreeing windows, whatever their share);
  * the best print must reach `min` and lead the next by `margin`. Chosen on the three generated corpora
  * and the 94 real excerpts together (`npx tsx scripts/eval-prints.ts`; docs/quality.md): served identity hit@1
- * 0.987 / 0.990 / 0.987 and real hit@1 0.968 at 0.6; 0.4 gives real 0.989 but calls a different groove on the
- * same drum kit at the same tempo "inside" a track far more often (test/segments.test.ts: 14 of 18 against 2).
+ * 0.987 / 0.990 / 0.987 and real hit@1 0.968 at 0.6; 0.4 gives real 0.989 but calls another groove at
+ * the same tempo "inside" a track far more often (test/segments.test.ts: 12 of 18 against 2).
  */
 export const PRINT_RULE: PrintRule = { search_s: SEGMENT_HOP_S, candidates: 10, eligible: 0.6, min: 0.6, margin: 0.1 };
 
