@@ -55,24 +55,6 @@ export function spectrogramPrint(spec: MelSpectrogram): Print {
 /** Fewer overlapping frames than this (about 5 s) and two prints are not compared. */
 const MIN_OVERLAP = 100;
 
-/** Per band, running sums of x and x² over frames (frames + 1 entries each), so any span's sums are two lookups. */
-function prefixSums(p: Print): { s: Float64Array; ss: Float64Array } {
-  const n = printFrames(p);
-  const s = new Float64Array(p.bands * (n + 1));
-  const ss = new Float64Array(p.bands * (n + 1));
-  for (let g = 0; g < p.bands; g++) {
-    const o = g * (n + 1);
-    for (let t = 0; t < n; t++) {
-      const x = p.data[g * n + t];
-      s[o + t + 1] = s[o + t] + x;
-      ss[o + t + 1] = ss[o + t] + x * x;
-    }
-  }
-  return { s, ss };
-}
-
-type Sums = ReturnType<typeof prefixSums>;
-
 /**
  * Σ_t a[g][t]·b[g][t + lag] summed over bands, for every lag in lo…lo + count − 1: per band one cross-correlation
  * through the FFT (zeros outside the track), since this runs for every lag of every candidate track.
@@ -130,32 +112,6 @@ function uploadSpectra(a: Print, size: number): number[][] {
   return X;
 }
 
-/**
- * Correlation of upload frame t with track frame t + lag over their overlap, given the lag's cross products:
- * each band less its mean over the overlap, the bands summed, so the loud bands count most. −1…1.
- */
-function correlationAt(a: Print, b: Print, sa: Sums, sb: Sums, lag: number, cross: number): number {
-  const na = printFrames(a);
-  const nb = printFrames(b);
-  const from = Math.max(0, -lag);
-  const to = Math.min(na, nb - lag);
-  const n = to - from;
-  if (n < MIN_OVERLAP) return 0;
-  let cov = cross;
-  let va = 0;
-  let vb = 0;
-  for (let g = 0; g < a.bands; g++) {
-    const pa = g * (na + 1);
-    const pb = g * (nb + 1) + lag;
-    const sumA = sa.s[pa + to] - sa.s[pa + from];
-    const sumB = sb.s[pb + to] - sb.s[pb + from];
-    cov -= (sumA * sumB) / n;
-    va += sa.ss[pa + to] - sa.ss[pa + from] - (sumA * sumA) / n;
-    vb += sb.ss[pb + to] - sb.ss[pb + from] - (sumB * sumB) / n;
-  }
-  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
-}
-
 export interface PrintMatch {
   correlation: number;
   /** Track time − upload time at the best lag, s. */
@@ -163,20 +119,71 @@ export interface PrintMatch {
 }
 
 /**
+ * Per band, running sums of x and x² over frames from … to − 1 of a print (to − from + 1 entries per band), so
+ * the sums over any span inside are two lookups.
+ */
+function runningSums(p: Print, from: number, to: number): { s: Float64Array; ss: Float64Array; w: number } {
+  const n = printFrames(p);
+  const w = to - from + 1;
+  const s = new Float64Array(p.bands * w);
+  const ss = new Float64Array(p.bands * w);
+  for (let g = 0; g < p.bands; g++) {
+    const o = g * w;
+    const d = g * n + from;
+    for (let t = 0; t < w - 1; t++) {
+      const x = p.data[d + t];
+      s[o + t + 1] = s[o + t] + x;
+      ss[o + t + 1] = ss[o + t] + x * x;
+    }
+  }
+  return { s, ss, w };
+}
+
+/**
  * How well an upload's print matches a track's near an offset (track time − upload time, s): the best
- * correlation over lags within `search` seconds of it, and the offset where it is found.
+ * correlation over lags within `search` seconds of it, and the offset where it is found. At each lag, upload
+ * frame t faces track frame t + lag over their overlap; each band less its mean over the overlap, the bands
+ * summed, so the loud bands count most (−1…1). The cross products come from crossProducts; the means and
+ * energies from running sums.
  */
 export function matchPrints(upload: Print, track: Print, offset_s: number, search: number): PrintMatch {
   // The stored rate is rounded to a millihertz.
   if (upload.bands !== track.bands || Math.abs(upload.fps - track.fps) > 0.01) return { correlation: 0, offset_s };
+  const na = printFrames(upload);
+  const nb = printFrames(track);
   const centre = Math.round(offset_s * upload.fps);
   const reach = Math.round(search * upload.fps);
-  const su = prefixSums(upload);
-  const st = prefixSums(track);
-  const cross = crossProducts(upload, track, centre - reach, 2 * reach + 1);
+  const lo = centre - reach;
+  const count = 2 * reach + 1;
+  // Only the track frames some lag reaches.
+  const first = Math.max(0, lo);
+  const last = Math.max(first, Math.min(nb, lo + count - 1 + na));
+  const su = runningSums(upload, 0, na);
+  const st = runningSums(track, first, last);
+  const cross = crossProducts(upload, track, lo, count);
   let best = { correlation: -1, offset_s };
-  for (let lag = centre - reach; lag <= centre + reach; lag++) {
-    const c = correlationAt(upload, track, su, st, lag, cross[lag - centre + reach]);
+  for (let i = 0; i < count; i++) {
+    const lag = lo + i;
+    const from = Math.max(0, -lag);
+    const to = Math.min(na, nb - lag);
+    const n = to - from;
+    if (n < MIN_OVERLAP) {
+      if (best.correlation < 0) best = { correlation: 0, offset_s: lag / upload.fps };
+      continue;
+    }
+    let cov = cross[i];
+    let va = 0;
+    let vb = 0;
+    for (let g = 0; g < upload.bands; g++) {
+      const pa = g * su.w;
+      const pb = g * st.w + lag - first;
+      const sumA = su.s[pa + to] - su.s[pa + from];
+      const sumB = st.s[pb + to] - st.s[pb + from];
+      cov -= (sumA * sumB) / n;
+      va += su.ss[pa + to] - su.ss[pa + from] - (sumA * sumA) / n;
+      vb += st.ss[pb + to] - st.ss[pb + from] - (sumB * sumB) / n;
+    }
+    const c = va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
     if (c > best.correlation) best = { correlation: c, offset_s: lag / upload.fps };
   }
   return best;
