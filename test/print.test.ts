@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { melSpectrogram } from '../src/features/frames.js';
-import { blobToPrint, matchPrints, printFrames, printToBlob, spectrogramPrint } from '../src/features/print.js';
+import { blobToPrint, matchPrints, printFrames, printToBlob, slicePrint, spectrogramPrint } from '../src/features/print.js';
 import { renderGroove } from '../src/synth/index.js';
 import { rng } from './helpers/random.js';
 
@@ -58,6 +58,17 @@ describe('prints', () => {
     const rival = matchPrints(printOf(disco), printOf(house), 10, 5);
     expect(self.correlation).toBeGreaterThan(0.85);
     expect(self.correlation - rival.correlation).toBeGreaterThan(0.2);
+  });
+
+  it('slice to a span that still lines up where the whole did', () => {
+    const ex = printOf(degradedExcerpt(track, 23.4, 2));
+    const from = 100;
+    const part = slicePrint(ex, from, from + 200);
+    expect(printFrames(part)).toBe(200);
+    expect(part.data[200 + 7]).toBe(ex.data[printFrames(ex) + from + 7]);
+    const m = matchPrints(part, full, 23.4 + from / full.fps, 2);
+    expect(Math.abs(m.offset_s - from / full.fps - 23.4)).toBeLessThan(1.5 / full.fps);
+    expect(printFrames(slicePrint(ex, -5, 1e9))).toBe(printFrames(ex));
   });
 
   it('survive the stored form', () => {

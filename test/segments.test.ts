@@ -85,6 +85,43 @@ describe('segments that line up', () => {
     expect(exact).toBeGreaterThanOrEqual(cases - 2);
   });
 
+  it('finds a passage at the end of a longer upload, whose print is compared a span at a time', async () => {
+    // 70 s of grooves that are in no song, then 20 s of song 2 from 0:15: track time = upload time − 55 s.
+    const rand = mulberry32(5);
+    const y = new Float32Array(90 * SR);
+    y.set(renderGroove({ style: 'five-four', bpm: 150, kit: 'lofi', seconds: 35, seed: 11, sampleRate: SR }).samples, 0);
+    y.set(renderGroove({ style: 'jazz-swing', bpm: 140, kit: 'lofi', seconds: 35, seed: 12, sampleRate: SR }).samples, 35 * SR);
+    y.set(tracks[2].samples.subarray(15 * SR, 35 * SR), 70 * SR);
+    for (let j = 0; j < y.length; j++) y[j] = y[j] * 0.6 + (rand() * 2 - 1) * 0.01;
+    const file = path.join(dir, 'long.mp3');
+    fs.writeFileSync(file, encodeMp3(y, SR, 96));
+    const r = rec.recommend(await rec.analyseFile(file), { k: 3 });
+    expect(r.alignments).toHaveLength(1);
+    expect(r.alignments![0].path).toBe(tracks[2].file);
+    expect(Math.abs(r.alignments![0].offset_s - -55)).toBeLessThanOrEqual(0.15);
+    // The span that is all passage decides, not one diluted by the intro.
+    expect(r.alignments![0].print_correlation).toBeGreaterThan(0.8);
+    expect(r.alignments![0].query_start_s).toBeGreaterThanOrEqual(60);
+  });
+
+  it('says a mix of two songs contains both, each where it plays', async () => {
+    // 0:00-0:40 is song 1 from 0:05, 0:40-1:20 song 3 from 0:15.
+    const y = new Float32Array(80 * SR);
+    y.set(tracks[1].samples.subarray(5 * SR, 45 * SR), 0);
+    y.set(tracks[3].samples.subarray(15 * SR, 55 * SR), 40 * SR);
+    const file = path.join(dir, 'mix.wav');
+    fs.writeFileSync(file, encodeWav(y, SR));
+    const r = rec.recommend(await rec.analyseFile(file), { k: 3 });
+    const at = (t: { file: string }) => r.alignments?.find((a) => a.path === t.file);
+    expect(r.alignments).toHaveLength(2);
+    expect(Math.abs(at(tracks[1])!.offset_s - 5)).toBeLessThanOrEqual(0.15);
+    expect(Math.abs(at(tracks[3])!.offset_s - -25)).toBeLessThanOrEqual(0.15);
+    // Where each plays, to a span (20 s spans, so within about half a span of the 40 s join).
+    expect(at(tracks[1])!.query_end_s).toBeLessThanOrEqual(55);
+    expect(at(tracks[3])!.query_start_s).toBeGreaterThanOrEqual(25);
+    expect(r.best.slice(0, 2).map((t) => t.path).sort()).toEqual([tracks[1].file, tracks[3].file].sort());
+  });
+
   it('seldom says a track contains an upload that only shares its tempo', async () => {
     // Song 0 opens with rock at 110 on the acoustic kit. Other grooves at 110 on other kits line up with it at
     // some offset window by window (the vectors do not see where a cycle starts); before the prints were

@@ -23,6 +23,16 @@ export function printFrames(p: Print): number {
   return Math.floor(p.data.length / p.bands);
 }
 
+/** Frames from … to − 1 of a print (clamped to it), as a print of its own. */
+export function slicePrint(p: Print, from: number, to: number): Print {
+  const n = printFrames(p);
+  const a = Math.max(0, Math.min(n, from));
+  const b = Math.max(a, Math.min(n, to));
+  const data = new Uint8Array(p.bands * (b - a));
+  for (let g = 0; g < p.bands; g++) data.set(p.data.subarray(g * n + a, g * n + b), g * (b - a));
+  return { fps: p.fps, bands: p.bands, data };
+}
+
 /** Mel bands averaged into one print band. */
 export const PRINT_MEL_GROUP = 8;
 
