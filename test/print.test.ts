@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { melSpectrogram } from '../src/features/frames.js';
-import { blobToPrint, matchPrints, printFrames, printToBlob, slicePrint, spectrogramPrint } from '../src/features/print.js';
+import { blobToPrint, printToBlob } from '../src/catalog/blob.js';
+import { matchPrints, printFrames, slicePrint, spectrogramPrint } from '../src/features/print.js';
 import { renderGroove } from '../src/synth/index.js';
 import { rng } from './helpers/random.js';
 

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Analysis } from '../features/types.js';
-import { blobToPrint, printToBlob, type Print } from '../features/print.js';
+import type { Print } from '../features/print.js';
 import type { CatalogInfo } from '../recommend/types.js';
-import { blobToVector, vectorToBlob } from './blob.js';
+import { blobToPrint, blobToVector, printToBlob, vectorToBlob } from './blob.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export { blobToVector, vectorToBlob } from './blob.js';
@@ -322,13 +322,13 @@ export class Catalog {
     return (this.db.prepare(`SELECT ${READING_COLS} FROM tracks ORDER BY id`).all() as RawReadings[]).map(toReadings);
   }
 
-  /** Both readings of one track, as analysed. */
   /** A track's print (src/features/print.ts); null for a track stored without one. */
   trackPrint(id: number): Print | null {
     const r = this.cached('SELECT print FROM tracks WHERE id = ?').get(id) as { print: Uint8Array | null } | undefined;
     return r?.print ? blobToPrint(r.print) : null;
   }
 
+  /** Both readings of one track, as analysed. */
   measuredReadings(id: number): ReadingItem | undefined {
     const r = this.db.prepare(`SELECT ${READING_COLS} FROM tracks WHERE id = ?`).get(id) as RawReadings | undefined;
     return r && toReadings(r);
