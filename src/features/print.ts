@@ -1,4 +1,4 @@
-import { fftOf } from './acf.js';
+import { acfSize, fftOf } from './acf.js';
 import { DB_RANGE, type MelSpectrogram } from './frames.js';
 
 /**
@@ -73,10 +73,10 @@ function crossProducts(a: Print, b: Print, lo: number, count: number): Float64Ar
   const na = printFrames(a);
   const nb = printFrames(b);
   const span = na + count - 1;
-  let size = 32;
-  while (size < na + span) size *= 2;
+  // Lags 0 … count − 1 of an na-frame signal: acfSize's no-wrap size, as for the autocorrelations.
+  const size = acfSize(na, count - 1);
   const fft = fftOf(size);
-  const X = uploadSpectra(a, size);
+  const X = uploaded(a).spectra(size);
   const y = new Float64Array(size);
   const Y = fft.createComplexArray() as number[];
   const R = fft.createComplexArray() as number[];
@@ -99,27 +99,41 @@ function crossProducts(a: Print, b: Print, lo: number, count: number): Float64Ar
   return out;
 }
 
-/** The upload's band spectra at one FFT size, kept while the upload is: every candidate track reuses them. */
-const spectra = new WeakMap<Print, Map<number, number[][]>>();
+/** What every candidate track reuses of one upload's print: its running sums, and its band spectra per FFT size. */
+interface Uploaded {
+  sums: Sums;
+  spectra(size: number): number[][];
+}
 
-function uploadSpectra(a: Print, size: number): number[][] {
-  let bySize = spectra.get(a);
-  if (!bySize) spectra.set(a, (bySize = new Map()));
-  let X = bySize.get(size);
-  if (!X) {
-    const fft = fftOf(size);
+const uploads = new WeakMap<Print, Uploaded>();
+
+function uploaded(a: Print): Uploaded {
+  let u = uploads.get(a);
+  if (!u) {
+    const bySize = new Map<number, number[][]>();
     const na = printFrames(a);
-    const x = new Float64Array(size);
-    X = Array.from({ length: a.bands }, (_, g) => {
-      for (let t = 0; t < na; t++) x[t] = a.data[g * na + t];
-      const out = fft.createComplexArray() as number[];
-      fft.realTransform(out, x);
-      fft.completeSpectrum(out);
-      return out;
-    });
-    bySize.set(size, X);
+    u = {
+      sums: runningSums(a, 0, na),
+      spectra(size) {
+        let X = bySize.get(size);
+        if (!X) {
+          const fft = fftOf(size);
+          const x = new Float64Array(size);
+          X = Array.from({ length: a.bands }, (_, g) => {
+            for (let t = 0; t < na; t++) x[t] = a.data[g * na + t];
+            const out = fft.createComplexArray() as number[];
+            fft.realTransform(out, x);
+            fft.completeSpectrum(out);
+            return out;
+          });
+          bySize.set(size, X);
+        }
+        return X;
+      },
+    };
+    uploads.set(a, u);
   }
-  return X;
+  return u;
 }
 
 export interface PrintMatch {
@@ -128,11 +142,18 @@ export interface PrintMatch {
   offset_s: number;
 }
 
+interface Sums {
+  s: Float64Array;
+  ss: Float64Array;
+  /** Entries per band. */
+  w: number;
+}
+
 /**
  * Per band, running sums of x and x² over frames from … to − 1 of a print (to − from + 1 entries per band), so
  * the sums over any span inside are two lookups.
  */
-function runningSums(p: Print, from: number, to: number): { s: Float64Array; ss: Float64Array; w: number } {
+function runningSums(p: Print, from: number, to: number): Sums {
   const n = printFrames(p);
   const w = to - from + 1;
   const s = new Float64Array(p.bands * w);
@@ -168,7 +189,7 @@ export function matchPrints(upload: Print, track: Print, offset_s: number, searc
   // Only the track frames some lag reaches.
   const first = Math.max(0, lo);
   const last = Math.max(first, Math.min(nb, lo + count - 1 + na));
-  const su = runningSums(upload, 0, na);
+  const su = uploaded(upload).sums;
   const st = runningSums(track, first, last);
   const cross = crossProducts(upload, track, lo, count);
   let best = { correlation: -1, offset_s };
