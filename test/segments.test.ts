@@ -126,7 +126,7 @@ describe('segments that line up', () => {
     // Song 0 opens with rock at 110 on the acoustic kit. Other grooves at 110 on other kits line up with it at
     // some offset window by window (the vectors do not see where a cycle starts); before the prints were
     // compared, 9 of these 18 were said to be inside song 0. Two of them, four-on-the-floor grooves on the
-    // bright kit, still correlate above PRINT_MIN with its spectrogram.
+    // bright kit, still correlate above PRINT_RULE.min with its spectrogram.
     let claimed = 0;
     for (const style of ['house', 'funk', 'disco', 'hip-hop', 'breakbeat', 'samba']) {
       for (const kit of ['bright', 'lofi', 'electronic808']) {
