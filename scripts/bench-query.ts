@@ -5,6 +5,8 @@
  *    by the client, upload included. The server's own limits apply: beyond its queue it answers 503.
  * 2. The origin pipeline describing the same file once (librosa load + 40-MFCC mean).
  * 3. Index open time (mmap for annoy/hnsw, read for exact) on the catalogue and on 100k items.
+ * `--split-only FILE`: only the in-process timings (decode, describe, recommend with and without the print
+ * check), for that upload against --data; e.g. the 5-minute song of docs/quality.md against /tmp/gm-ex/catalog.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -163,6 +165,13 @@ async function split(file: string, data: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  const only = arg('split-only', '');
+  if (only) {
+    console.log(`In-process, ${only} against ${DATA}, median of 10 after a warm-up (ms):\n`);
+    console.log(await split(only, DATA));
+    fs.rmSync(WORK, { recursive: true, force: true });
+    return;
+  }
   const file = clip();
   const bytes = new Uint8Array(fs.readFileSync(file)) as Uint8Array<ArrayBuffer>;
   const server = await startServer();
